@@ -1,0 +1,45 @@
+# kubertnetes — build, run, test.
+#
+#   make build   bin/kubertnetes
+#   make run     the product on its embedded default (terminal chat; playground cluster if none is reachable)
+#   make test    every test; the first run builds and caches the local control plane (~5 minutes)
+#   make bench   the benchmarks (figures in the README's performance section)
+
+GO      ?= go
+BIN     := bin/kubertnetes
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The first test package to start a control plane builds it (~5 min, once);
+# the others wait for it on a file lock.
+TEST_TIMEOUT ?= 25m
+
+.PHONY: build run test vet bench playground demo clean tools
+
+build:
+	$(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/bot
+
+run: build
+	./$(BIN) chat
+
+playground: build
+	./$(BIN) playground
+
+vet:
+	$(GO) vet ./...
+
+# Everything the tests need comes from the Go toolchain and the Go module
+# proxy: the control plane (etcd, kube-apiserver, controller-manager,
+# scheduler, kwok) is built by the tests themselves into the user cache.
+test: vet
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) ./store/ ./bot/ ./internal/slacktest/ ./internal/openaitest/
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) ./...
+
+# A real k3d cluster with the demo app (needs Docker and k3d; see k3d-cluster/README.md).
+demo:
+	k3d cluster create --config k3d-cluster/k3d-config.yaml
+	kubectl apply -f k3d-cluster/faulty-deploy.yaml
+
+clean:
+	rm -rf bin

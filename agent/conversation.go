@@ -1,0 +1,28 @@
+package agent
+
+import (
+	"context"
+
+	"github.com/sashabaranov/go-openai"
+)
+
+// Conversation is the memory of one thread: every message exchanged with
+// the model except the system prompt, and what it cost. It is plain data,
+// stored between questions so follow-ups continue where they left off.
+type Conversation struct {
+	Messages []openai.ChatCompletionMessage `json:"messages"`
+	Usage    Usage                          `json:"usage"`
+}
+
+// Note adds a fact the model should know on its next turn, such as a human
+// rejecting a proposal.
+func (c *Conversation) Note(text string) {
+	c.Messages = append(c.Messages, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: "[kubertnetes] " + text})
+}
+
+// Brain answers questions about the cluster, emitting events as it goes.
+// Ask returns after the final Answer (or an error) has been emitted.
+type Brain interface {
+	Name() string
+	Ask(ctx context.Context, conv *Conversation, question string, emit func(Event)) error
+}

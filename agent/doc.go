@@ -1,0 +1,23 @@
+// Package agent is kubertnetes' brain: it answers a question about a
+// cluster by investigating it with read-only tools, and may end with a
+// proposed fix — data only, applied by nobody but an approving human.
+//
+// Two brains share one interface, Brain: the LLM loop (any OpenAI-compatible
+// chat-completions endpoint with tool calling) and the offline brain, which
+// runs kube's analyzers when no model is configured. Front ends (Slack, the
+// terminal) receive typed Events as the investigation goes:
+//
+//	brain := agent.NewLoop(client, reader, fixer, agent.LoopOptions{Model: "gpt-4o-mini"})
+//	conv := &agent.Conversation{}
+//	err := brain.Ask(ctx, conv, "why is crashloop-app failing?", func(e agent.Event) {
+//		switch e := e.(type) {
+//		case agent.Progress:
+//			fmt.Println("…", e.Tool, e.Target)
+//		case agent.Answer:
+//			fmt.Println(e.Text)
+//		}
+//	})
+//
+// The agent never writes to the cluster: its tools hold a kube.Reader, and
+// propose_fix only calls a Previewer (a server-side dry run).
+package agent

@@ -1,0 +1,62 @@
+package agent
+
+import (
+	"time"
+
+	"github.com/kubertnetes/kubertnetes/kube"
+)
+
+// Event is something a front end shows while an investigation runs.
+type Event interface{ event() }
+
+// Progress reports a tool step: once when it starts (Done false) and once
+// when it ends, with its duration and any error.
+type Progress struct {
+	Tool     string
+	Target   string
+	Done     bool
+	Duration time.Duration
+	Err      string
+}
+
+// FindingEvent is an evidence-backed problem found on the cluster.
+type FindingEvent struct{ Finding kube.Finding }
+
+// ProposalEvent is a previewed fix awaiting a human decision.
+type ProposalEvent struct{ Proposal Proposal }
+
+// Answer is the final reply of one question.
+type Answer struct {
+	Text  string
+	Usage Usage
+	// Budget names the budget that ended the investigation early, if any.
+	Budget string
+}
+
+// ErrorEvent reports a failure the user should see (the model is down, say).
+type ErrorEvent struct{ Err error }
+
+func (Progress) event()     {}
+func (FindingEvent) event() {}
+func (ProposalEvent) event() {}
+func (Answer) event()       {}
+func (ErrorEvent) event()   {}
+
+// Proposal is a fix the agent proposes: an id and the exact preview an
+// approval covers.
+type Proposal struct {
+	ID      string       `json:"id"`
+	Preview kube.Preview `json:"preview"`
+}
+
+// Usage counts tokens spent on a conversation.
+type Usage struct {
+	PromptTokens     int `json:"promptTokens"`
+	CompletionTokens int `json:"completionTokens"`
+	Requests         int `json:"requests"`
+}
+
+// Add returns the sum of two usages.
+func (u Usage) Add(o Usage) Usage {
+	return Usage{PromptTokens: u.PromptTokens + o.PromptTokens, CompletionTokens: u.CompletionTokens + o.CompletionTokens, Requests: u.Requests + o.Requests}
+}

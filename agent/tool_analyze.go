@@ -1,0 +1,66 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kubertnetes/kubertnetes/kube"
+)
+
+// analyzeTool runs the built-in analyzers: the quickest way to spot the
+// common failures.
+type analyzeTool struct{ r *kube.Reader }
+
+type analyzeArgs struct {
+	Namespace string   `json:"namespace,omitempty" description:"Namespace to analyze; omit for the whole cluster"`
+	Names     []string `json:"names,omitempty" description:"Only findings about objects whose name contains one of these"`
+}
+
+func (analyzeTool) Name() string { return "analyze" }
+func (analyzeTool) Description() string {
+	return "Run kubertnetes' built-in analyzers (crash loops, image pulls, missing config, OOM kills, unschedulable pods, unavailable deployments…) and return evidence-backed findings. A good first step. Read-only."
+}
+func (analyzeTool) NewArgs() any { return &analyzeArgs{} }
+func (analyzeTool) Target(a any) string {
+	x := a.(*analyzeArgs)
+	if x.Namespace == "" {
+		return "all namespaces"
+	}
+	return "-n " + x.Namespace
+}
+
+func (t analyzeTool) Run(ctx context.Context, a any) (Result, error) {
+	x := a.(*analyzeArgs)
+	fs, err := kube.Analyze(ctx, t.r, kube.Scope{Namespace: x.Namespace, Names: x.Names})
+	if err != nil && len(fs) == 0 {
+		return Result{}, err
+	}
+	text := FormatFindings(fs)
+	if err != nil {
+		text += "\n(some analyzers failed: " + err.Error() + ")"
+	}
+	return Result{Text: text, Findings: fs}, nil
+}
+
+// FormatFindings renders findings as plain text for the model and terminals.
+func FormatFindings(fs []kube.Finding) string {
+	if len(fs) == 0 {
+		return "No problems found by the analyzers."
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d finding(s):\n", len(fs))
+	for _, f := range fs {
+		fmt.Fprintf(&b, "- [%s] %s %s: %s\n", f.Severity, f.Object, f.Reason, f.Message)
+		if f.Owner != nil {
+			fmt.Fprintf(&b, "    owner: %s\n", f.Owner)
+		}
+		for _, e := range f.Evidence {
+			fmt.Fprintf(&b, "    %s\n", e)
+		}
+		if f.Fix != "" {
+			fmt.Fprintf(&b, "    hint: %s\n", f.Fix)
+		}
+	}
+	return b.String()
+}

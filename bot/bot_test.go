@@ -1,0 +1,197 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/internal/slacktest"
+	"github.com/kubertnetes/kubertnetes/store"
+)
+
+// echoBrain answers every question with what it was asked and how much of
+// the conversation it remembers, so tests can see routing and memory.
+type echoBrain struct {
+	mu    sync.Mutex
+	asked []string
+	delay time.Duration
+}
+
+func (*echoBrain) Name() string { return "echo" }
+
+func (b *echoBrain) Ask(ctx context.Context, conv *agent.Conversation, q string, emit func(agent.Event)) error {
+	b.mu.Lock()
+	b.asked = append(b.asked, q)
+	delay := b.delay
+	b.mu.Unlock()
+	emit(agent.Progress{Tool: "get", Target: "pods", Done: true, Duration: time.Millisecond})
+	if delay > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+	remembered := len(conv.Messages)
+	conv.Note(q)
+	emit(agent.Answer{Text: fmt.Sprintf("answer to %q (remembered %d)", q, remembered)})
+	return nil
+}
+
+func (b *echoBrain) questions() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.asked...)
+}
+
+type harness struct {
+	slack *slacktest.Server
+	brain *echoBrain
+}
+
+func startBot(t *testing.T, cfg Config, opts ...slacktest.Option) *harness {
+	t.Helper()
+	s := slacktest.New(t, opts...)
+	api := slack.New(s.BotToken(), slack.OptionAppLevelToken(s.AppToken()), slack.OptionAPIURL(s.APIURL()))
+	brain := &echoBrain{}
+	b, err := New(cfg, Deps{API: api, Socket: socketmode.New(api), Brain: brain, Store: store.NewMemory(store.Retention{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run returned %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return after cancellation")
+		}
+	})
+	s.WaitConnected(t, 1)
+	return &harness{slack: s, brain: brain}
+}
+
+func (h *harness) answers(channel, thread string) []string {
+	var out []string
+	for _, m := range h.slack.Thread(channel, thread) {
+		if m.BotID != "" && strings.HasPrefix(m.Text, "answer to") {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+func (h *harness) waitAnswers(t *testing.T, channel, thread string, n int) []string {
+	t.Helper()
+	h.slack.WaitUntil(t, 10*time.Second, func() bool { return len(h.answers(channel, thread)) >= n }, "%d answer(s) in thread %s", n, thread)
+	return h.answers(channel, thread)
+}
+
+func TestMentionIsAnsweredOnceInItsThread(t *testing.T) {
+	h := startBot(t, Config{})
+	root := h.slack.Mention("C1", "UHUMAN1", "why is faulty-app down?")
+	got := h.waitAnswers(t, "C1", root, 1)
+	if got[0] != `answer to "why is faulty-app down?" (remembered 0)` {
+		t.Errorf("answer = %q; the mention tag must be stripped from the question", got[0])
+	}
+	// The mention also arrived as a plain message event, and the bot's own
+	// posts came back as message events: none of them is a new question.
+	time.Sleep(300 * time.Millisecond)
+	if q := h.brain.questions(); len(q) != 1 {
+		t.Errorf("the brain was asked %d times (%q), want once", len(q), q)
+	}
+}
+
+func TestFollowUpInThreadNeedsNoMentionAndKeepsContext(t *testing.T) {
+	h := startBot(t, Config{})
+	root := h.slack.Mention("C1", "UHUMAN1", "first question")
+	h.waitAnswers(t, "C1", root, 1)
+	h.slack.ReplyInThread("C1", root, "UHUMAN1", "and the second?")
+	got := h.waitAnswers(t, "C1", root, 2)
+	if got[1] != `answer to "and the second?" (remembered 1)` {
+		t.Errorf("follow-up answer = %q, want it to remember the first question", got[1])
+	}
+	// A reply in a thread the bot is not part of is not for the bot.
+	other := h.slack.Post("C1", "UHUMAN1", "unrelated chatter")
+	h.slack.ReplyInThread("C1", other, "UHUMAN2", "more chatter")
+	time.Sleep(300 * time.Millisecond)
+	if q := h.brain.questions(); len(q) != 2 {
+		t.Errorf("questions = %q, want only the two addressed to the bot", q)
+	}
+}
+
+func TestRedeliveredEventIsAnsweredOnce(t *testing.T) {
+	h := startBot(t, Config{})
+	payload := []byte(`{"token":"x","team_id":"T0001","api_app_id":"A0001","type":"event_callback","event_id":"EvDUP1","event_time":1700000000,
+		"event":{"type":"app_mention","user":"UHUMAN1","text":"<@UBOT111> status?","ts":"1700000000.000100","channel":"C1","event_ts":"1700000000.000100"}}`)
+	for i := 0; i < 3; i++ { // Slack's retries reuse the event_id
+		h.slack.SendRaw(slacktest.EnvelopeEventsAPI, payload)
+	}
+	h.waitAnswers(t, "C1", "1700000000.000100", 1)
+	time.Sleep(300 * time.Millisecond)
+	if n := len(h.answers("C1", "1700000000.000100")); n != 1 {
+		t.Errorf("%d answers for one event delivered three times, want 1", n)
+	}
+}
+
+func TestChannelAllowlistRepliesOnceElsewhere(t *testing.T) {
+	h := startBot(t, Config{Channels: []string{"CALLOWED"}})
+	r1 := h.slack.Mention("COTHER", "UHUMAN1", "hello?")
+	h.slack.WaitForMessage(t, "COTHER", r1, func(m slacktest.Message) bool {
+		return m.BotID != "" && strings.Contains(m.Text, "not enabled in this channel")
+	}, 10*time.Second)
+	h.slack.Mention("COTHER", "UHUMAN1", "hello again?")
+	root := h.slack.Mention("CALLOWED", "UHUMAN1", "works here?")
+	h.waitAnswers(t, "CALLOWED", root, 1)
+	refusals := 0
+	for _, m := range h.slack.Messages("COTHER") {
+		if m.BotID != "" && strings.Contains(m.Text, "not enabled") {
+			refusals++
+		}
+	}
+	if refusals != 1 {
+		t.Errorf("%d refusals in the disabled channel, want exactly 1", refusals)
+	}
+	if q := h.brain.questions(); len(q) != 1 || q[0] != "works here?" {
+		t.Errorf("questions = %q, want only the allowed channel's", q)
+	}
+}
+
+func TestEveryEnvelopeAckedEvenWhenUnparseable(t *testing.T) {
+	h := startBot(t, Config{})
+	id := h.slack.SendRaw(slacktest.EnvelopeEventsAPI, []byte(`{"type":"event_callback","event":"not an object"}`))
+	h.slack.WaitAcked(t, id, 2*time.Second)
+	root := h.slack.Mention("C1", "UHUMAN1", "still alive?")
+	h.waitAnswers(t, "C1", root, 1)
+}
+
+func TestStopCancelsTheRunningInvestigation(t *testing.T) {
+	h := startBot(t, Config{})
+	h.brain.mu.Lock()
+	h.brain.delay = 5 * time.Second
+	h.brain.mu.Unlock()
+	root := h.slack.Mention("C1", "UHUMAN1", "slow question")
+	h.slack.WaitUntil(t, 5*time.Second, func() bool { return len(h.brain.questions()) == 1 }, "the investigation to start")
+	h.slack.ReplyInThread("C1", root, "UHUMAN1", "stop")
+	h.slack.WaitForMessage(t, "C1", root, func(m slacktest.Message) bool {
+		return m.BotID != "" && strings.Contains(m.Text, "Stopped the current investigation")
+	}, 3*time.Second)
+	h.slack.WaitForMessage(t, "C1", root, func(m slacktest.Message) bool {
+		return m.BotID != "" && strings.Contains(m.Text, "Investigation finished")
+	}, 3*time.Second)
+	if n := len(h.answers("C1", root)); n != 0 {
+		t.Errorf("a stopped investigation still answered (%d answers)", n)
+	}
+}

@@ -1,0 +1,187 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/kube"
+)
+
+// Slack's limits (PROTOCOL.md): section text ≤ 3000 characters, ≤ 50
+// blocks, button text ≤ 75; message text is kept far below 40,000.
+const (
+	maxSectionText = 3000
+	maxBlocks      = 50
+	maxText        = 3900
+)
+
+// Action ids of the proposal buttons.
+const (
+	actionApprove = "kubertnetes_approve"
+	actionReject  = "kubertnetes_reject"
+)
+
+// trim cuts s to n characters (runes), marking the cut.
+func trim(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	const mark = "\n… (trimmed)"
+	return string(r[:n-len([]rune(mark))]) + mark
+}
+
+// codeBlock fences text for mrkdwn, trimmed to fit a section.
+func codeBlock(s string, n int) string {
+	s = strings.ReplaceAll(s, "```", "'''")
+	return "```" + trim(s, n-6) + "```"
+}
+
+func section(text string) *slack.SectionBlock {
+	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, trim(text, maxSectionText), false, false), nil, nil)
+}
+
+func contextText(text string) *slack.ContextBlock {
+	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, trim(text, maxSectionText), false, false))
+}
+
+// renderStatus is the one status message updated in place while tools run.
+func renderStatus(steps []string, done bool) (string, []slack.Block) {
+	title := ":mag: Investigating…"
+	if done {
+		title = ":white_check_mark: Investigation finished"
+	}
+	shown := steps
+	if len(shown) > 20 {
+		shown = append([]string{fmt.Sprintf("… %d earlier steps", len(steps)-20)}, shown[len(shown)-20:]...)
+	}
+	body := title
+	if len(shown) > 0 {
+		body += "\n" + strings.Join(shown, "\n")
+	}
+	return trim(title, maxText), []slack.Block{section(body)}
+}
+
+// stepLine renders one finished tool step.
+func stepLine(p agent.Progress) string {
+	line := fmt.Sprintf("• `%s %s`", p.Tool, p.Target)
+	if p.Done {
+		line += fmt.Sprintf(" (%s)", p.Duration.Round(time.Millisecond))
+	}
+	if p.Err != "" {
+		line += " — :warning: " + trim(p.Err, 200)
+	}
+	return line
+}
+
+var severityEmoji = map[kube.Severity]string{kube.Critical: ":red_circle:", kube.Warning: ":large_orange_circle:", kube.Info: ":large_blue_circle:"}
+
+// renderFinding is one finding with its evidence.
+func renderFinding(f kube.Finding) (string, []slack.Block) {
+	text := fmt.Sprintf("%s %s on %s: %s", f.Severity, f.Reason, f.Object, f.Message)
+	blocks := []slack.Block{section(fmt.Sprintf("%s *%s* — `%s`\n%s", severityEmoji[f.Severity], f.Reason, f.Object, f.Message))}
+	if len(f.Evidence) > 0 {
+		blocks = append(blocks, section(codeBlock(strings.Join(f.Evidence, "\n"), maxSectionText)))
+	}
+	var ctx []string
+	if f.Fix != "" {
+		ctx = append(ctx, "What to do: "+f.Fix)
+	}
+	if f.Docs != "" {
+		ctx = append(ctx, fmt.Sprintf("<%s|docs>", f.Docs))
+	}
+	if len(ctx) > 0 {
+		blocks = append(blocks, contextText(strings.Join(ctx, " · ")))
+	}
+	return trim(text, maxText), blocks
+}
+
+// renderProposal is a fix awaiting a decision: what, why, risk, the
+// server-side dry-run diff and the two buttons.
+func renderProposal(p agent.Proposal) (string, []slack.Block) {
+	fix := p.Preview.Fix
+	text := fmt.Sprintf("Proposed fix for %s: %s", fix.Target, fix.Operation)
+	head := fmt.Sprintf(":wrench: *Proposed fix* for `%s/%s` in `%s` — %s\n*Why:* %s", strings.ToLower(p.Preview.Kind), fix.Target.Name, fix.Target.Namespace, fix.Operation, fix.Rationale)
+	if fix.Risk != "" {
+		head += "\n*Risk:* " + fix.Risk
+	}
+	if fix.Expected != "" {
+		head += "\n*Expected:* " + fix.Expected
+	}
+	blocks := []slack.Block{
+		section(head),
+		section("*Server-side dry-run diff:*\n" + codeBlock(p.Preview.Diff, maxSectionText-40)),
+		slack.NewActionBlock("kubertnetes_decision",
+			slack.NewButtonBlockElement(actionApprove, p.ID, slack.NewTextBlockObject(slack.PlainTextType, "Approve", false, false)).WithStyle(slack.StylePrimary),
+			slack.NewButtonBlockElement(actionReject, p.ID, slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false)).WithStyle(slack.StyleDanger),
+		),
+		contextText(fmt.Sprintf("Proposal `%s` · previewed against resourceVersion %s · patch sha256 %s…", p.ID, p.Preview.ResourceVersion, short(p.Preview.PatchHash))),
+	}
+	return trim(text, maxText), blocks
+}
+
+// renderDecided replaces the buttons with the decision, keeping the diff.
+func renderDecided(p agent.Proposal, outcome string) (string, []slack.Block) {
+	text, blocks := renderProposal(p)
+	out := make([]slack.Block, 0, len(blocks))
+	for _, b := range blocks {
+		if b.BlockType() == slack.MBTAction {
+			out = append(out, section(outcome))
+			continue
+		}
+		out = append(out, b)
+	}
+	return trim(text+" — "+outcome, maxText), out
+}
+
+// renderAnswer is the final diagnosis with the thread's token use.
+func renderAnswer(a agent.Answer, total agent.Usage) (string, []slack.Block) {
+	body := strings.TrimSpace(a.Text)
+	if body == "" {
+		body = "(the model returned an empty answer)"
+	}
+	var blocks []slack.Block
+	for _, chunk := range chunks(body, maxSectionText) {
+		if len(blocks) == maxBlocks-1 {
+			break
+		}
+		blocks = append(blocks, section(chunk))
+	}
+	if total.Requests > 0 {
+		blocks = append(blocks, contextText(fmt.Sprintf("Thread usage: %d model calls, %d prompt + %d completion tokens", total.Requests, total.PromptTokens, total.CompletionTokens)))
+	}
+	return trim(body, maxText), blocks
+}
+
+// chunks splits s at line breaks into pieces of at most n runes.
+func chunks(s string, n int) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		if cur.Len() > 0 && len([]rune(cur.String()))+len([]rune(line)) > n {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+		for len([]rune(line)) > n {
+			r := []rune(line)
+			out = append(out, string(r[:n]))
+			line = string(r[n:])
+		}
+		cur.WriteString(line)
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+func short(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}

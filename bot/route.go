@@ -1,0 +1,133 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"go.uber.org/zap"
+
+	"github.com/kubertnetes/kubertnetes/store"
+)
+
+// mentionTag matches <@U123> and <@U123|name> in message text.
+var mentionTag = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
+
+// onEvent routes one Events API event. Slack retries an event it thinks
+// was not acked under the same event_id: handle each id once.
+func (b *Bot) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) {
+	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
+		if first, err := b.store.MarkSeen(ctx, "event/"+cb.EventID); err != nil || !first {
+			return
+		}
+	}
+	switch e := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppMentionEvent:
+		if e.User == "" || e.User == b.self || e.BotID != "" {
+			return
+		}
+		root := e.ThreadTimeStamp
+		if root == "" {
+			root = e.TimeStamp
+		}
+		b.question(ctx, job{channel: e.Channel, root: root, ts: e.TimeStamp, user: e.User, text: e.Text})
+	case *slackevents.MessageEvent:
+		// Edits, deletions, joins and every bot (ourselves included: our
+		// posts come back with our user id and a bot_id, no subtype) are
+		// not questions.
+		if e.SubType != "" || e.BotID != "" || e.User == "" || e.User == b.self {
+			return
+		}
+		switch {
+		case e.ChannelType == "im":
+			root := e.ThreadTimeStamp
+			if root == "" {
+				root = e.TimeStamp
+			}
+			b.question(ctx, job{channel: e.Channel, root: root, ts: e.TimeStamp, user: e.User, text: e.Text})
+		case e.ThreadTimeStamp != "" && e.ThreadTimeStamp != e.TimeStamp && b.participates(ctx, e.Channel, e.ThreadTimeStamp):
+			b.question(ctx, job{channel: e.Channel, root: e.ThreadTimeStamp, ts: e.TimeStamp, user: e.User, text: e.Text})
+		}
+	}
+}
+
+// participates reports whether the bot has a conversation in a thread.
+func (b *Bot) participates(ctx context.Context, channel, root string) bool {
+	key := conversationKey(channel, root)
+	b.mu.Lock()
+	_, active := b.threads[key]
+	b.mu.Unlock()
+	if active {
+		return true
+	}
+	_, err := b.store.Conversation(ctx, key)
+	return err == nil
+}
+
+func conversationKey(channel, root string) string { return channel + "/" + root }
+
+// question handles a human message addressed to the bot, once per
+// (channel, ts) whichever route (app_mention or message) it came by.
+func (b *Bot) question(ctx context.Context, j job) {
+	if first, err := b.store.MarkSeen(ctx, "msg/"+j.channel+"/"+j.ts); err != nil || !first {
+		return
+	}
+	if !b.allowedChannel(j.channel) {
+		b.notEnabled(ctx, j)
+		return
+	}
+	j.text = strings.TrimSpace(mentionTag.ReplaceAllString(j.text, ""))
+	key := conversationKey(j.channel, j.root)
+	if strings.EqualFold(strings.Trim(j.text, " .!"), "stop") {
+		msg := "Nothing is running in this thread."
+		if b.stop(key) {
+			msg = "Stopped the current investigation."
+		}
+		b.async(func() { b.reply(ctx, j.channel, j.root, msg) })
+		return
+	}
+	if j.text == "" {
+		j.text = "Is anything wrong in the cluster?"
+	}
+	j.kind = jobQuestion
+	b.enqueue(ctx, key, j)
+}
+
+// notEnabled says once per channel that the bot does not work there.
+func (b *Bot) notEnabled(ctx context.Context, j job) {
+	b.mu.Lock()
+	warned := b.warnedCh[j.channel]
+	b.warnedCh[j.channel] = true
+	b.mu.Unlock()
+	if !warned {
+		b.async(func() {
+			b.reply(ctx, j.channel, j.root, "kubertnetes is not enabled in this channel. Ask an admin to add it to KUBERTNETES_CHANNELS, or mention me in an enabled channel.")
+		})
+	}
+}
+
+// async runs slow work (Slack calls) off the socket loop; Run waits for it.
+// The loop must keep draining events, or slack-go stops answering pings.
+func (b *Bot) async(f func()) {
+	b.workers.Add(1)
+	go func() {
+		defer b.workers.Done()
+		f()
+	}()
+}
+
+// reply posts plain text in a thread, logging a failure.
+func (b *Bot) reply(ctx context.Context, channel, thread, text string) string {
+	ts, err := b.post(ctx, channel, slack.MsgOptionText(trim(text, maxText), false), slack.MsgOptionTS(thread))
+	if err != nil {
+		b.log.Warn("post reply", zap.String("channel", channel), zap.Error(err))
+	}
+	return ts
+}
+
+var errNotFound = store.ErrNotFound
+
+func isNotFound(err error) bool { return errors.Is(err, errNotFound) }

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/kubertnetes/kubertnetes/agent"
+)
+
+// ask answers one question and prints any proposal; it applies nothing.
+func ask(ctx context.Context, cfg Config, args []string, std stdio) error {
+	question := strings.TrimSpace(strings.Join(args, " "))
+	if question == "" && !isTerminal(std.in) {
+		b, err := io.ReadAll(io.LimitReader(std.in, 64<<10))
+		if err != nil {
+			return fmt.Errorf("read the question from stdin: %w", err)
+		}
+		question = strings.TrimSpace(string(b))
+	}
+	if question == "" {
+		return usageErrorf("ask needs a question: kubertnetes ask \"why is crashloop-app failing?\" (or pipe it on stdin)")
+	}
+	cl, err := loadCluster(cfg)
+	if err != nil {
+		return err
+	}
+	tk, err := newToolkit(ctx, cfg, cl)
+	if err != nil {
+		return err
+	}
+	p := &printer{w: std.out}
+	if err := tk.brain.Ask(ctx, &agent.Conversation{}, question, p.event); err != nil {
+		return err
+	}
+	if props := p.take(); len(props) > 0 {
+		fmt.Fprintf(std.out, "\n%d fix(es) proposed and NOT applied: `ask` never changes the cluster. Use `kubertnetes chat` or Slack to approve one.\n", len(props))
+	}
+	return nil
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kubertnetes/kubertnetes/agent"
+)
+
+// chat is the interactive terminal front end: questions in, progress,
+// findings and proposals out; a proposal is applied only after "y".
+func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
+	if len(args) > 0 {
+		return usageErrorf("chat takes no arguments; type your questions at its prompt")
+	}
+	cl, err := loadCluster(cfg)
+	var tk toolkit
+	if err == nil {
+		tk, err = newToolkit(ctx, cfg, cl)
+	}
+	if err != nil {
+		fmt.Fprintf(std.err, "No cluster reachable (%v).\nStarting the local playground cluster with the demo app instead.\n", err)
+		pg, perr := startPlayground(ctx, cfg, std.err)
+		if perr != nil {
+			return perr
+		}
+		defer func() { _ = pg.Stop() }()
+		cl = cluster{config: pg.RESTConfig(), context: "playground (" + pg.KubeconfigPath() + ")"}
+		if tk, err = newToolkit(ctx, cfg, cl); err != nil {
+			return err
+		}
+	}
+	lines := readLines(ctx, std.in)
+	fmt.Fprintf(std.out, "kubertnetes chat — cluster %s (%s) — brain: %s\nAsk a question. Ctrl-C cancels an investigation; Ctrl-D or \"exit\" quits.\n", cl.context, tk.reader.Host(), tk.brain.Name())
+	conv := &agent.Conversation{}
+	p := &printer{w: std.out}
+	for {
+		fmt.Fprint(std.out, "\n> ")
+		var q string
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-std.interrupt:
+			fmt.Fprintln(std.out)
+			return nil
+		case l, ok := <-lines:
+			if !ok {
+				fmt.Fprintln(std.out)
+				return nil
+			}
+			q = strings.TrimSpace(l)
+		}
+		if q == "" {
+			continue
+		}
+		if q == "exit" || q == "quit" {
+			return nil
+		}
+		qctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- tk.brain.Ask(qctx, conv, q, p.event) }()
+		select {
+		case err = <-done:
+		case <-std.interrupt:
+			cancel()
+			err = <-done
+			fmt.Fprintln(std.out, "\n(cancelled)")
+		}
+		cancel()
+		if err != nil && ctx.Err() == nil && qctx.Err() == nil {
+			fmt.Fprintf(std.out, "(the investigation ended with an error: %v)\n", err)
+		}
+		for _, prop := range p.take() {
+			if !confirm(ctx, std, lines, fmt.Sprintf("Apply %s to %s? [y/N] ", prop.ID, prop.Preview.Fix.Target)) {
+				fmt.Fprintln(std.out, "Not applied.")
+				conv.Note(fmt.Sprintf("The user rejected proposal %s; it was not applied.", prop.ID))
+				continue
+			}
+			applied, err := tk.fixer.Apply(ctx, prop.Preview)
+			if err != nil {
+				fmt.Fprintf(std.out, "Not applied: %v\n", err)
+				conv.Note(fmt.Sprintf("Applying proposal %s failed: %v", prop.ID, err))
+				continue
+			}
+			fmt.Fprintf(std.out, "Applied %s to %s (resourceVersion %s).\n", prop.ID, prop.Preview.Fix.Target, applied.ResourceVersion)
+			conv.Note(fmt.Sprintf("The user approved proposal %s and it was APPLIED.", prop.ID))
+		}
+	}
+}
+
+// confirm asks a yes/no question on the next input line; anything but
+// y or yes (or no input) is no.
+func confirm(ctx context.Context, std stdio, lines <-chan string, prompt string) bool {
+	fmt.Fprint(std.out, prompt)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-std.interrupt:
+		return false
+	case l, ok := <-lines:
+		if !ok {
+			return false
+		}
+		a := strings.ToLower(strings.TrimSpace(l))
+		return a == "y" || a == "yes"
+	}
+}
+
+// readLines feeds input lines to a channel, closed at end of input.
+func readLines(ctx context.Context, r io.Reader) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		for sc.Scan() {
+			select {
+			case ch <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
+}

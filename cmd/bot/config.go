@@ -1,0 +1,135 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+	"go.uber.org/zap/zapcore"
+)
+
+// Config is every setting kubertnetes reads, all from the environment.
+// This is the only place that reads it.
+type Config struct {
+	SlackBotToken string        `envconfig:"SLACK_BOT_TOKEN"`
+	SlackAppToken string        `envconfig:"SLACK_APP_TOKEN"`
+	SlackAPIURL   string        `envconfig:"SLACK_API_URL" default:"https://slack.com/api/"`
+	OpenAIAPIKey  string        `envconfig:"OPENAI_API_KEY"`
+	OpenAIBaseURL string        `envconfig:"OPENAI_BASE_URL"`
+	OpenAIAPIType string        `envconfig:"OPENAI_API_TYPE" default:"openai"`
+	AzureVersion  string        `envconfig:"OPENAI_API_VERSION" default:"2024-10-21"`
+	Model         string        `envconfig:"KUBERTNETES_MODEL"`
+	Kubeconfig    string        `envconfig:"KUBECONFIG"`
+	KubeContext   string        `envconfig:"KUBERTNETES_CONTEXT"`
+	Approvers     []string      `envconfig:"KUBERTNETES_APPROVERS"`
+	Channels      []string      `envconfig:"KUBERTNETES_CHANNELS"`
+	LogLevel      string        `envconfig:"KUBERTNETES_LOG_LEVEL" default:"info"`
+	MaxSteps      int           `envconfig:"KUBERTNETES_MAX_STEPS" default:"12"`
+	ProposalTTL   time.Duration `envconfig:"KUBERTNETES_PROPOSAL_TTL" default:"30m"`
+	CacheDir      string        `envconfig:"KUBERTNETES_CACHE_DIR"`
+
+	level zapcore.Level
+}
+
+// configError is a setting that is missing or malformed: exit code 2,
+// one sentence naming it and saying how to fix it.
+type configError struct{ msg string }
+
+func (e *configError) Error() string { return e.msg }
+
+func configErrorf(format string, args ...any) error {
+	return &configError{msg: fmt.Sprintf(format, args...)}
+}
+
+var (
+	slackUserID = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
+	slackChanID = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+)
+
+// loadConfig reads and validates the environment.
+func loadConfig() (Config, error) {
+	var c Config
+	if err := envconfig.Process("", &c); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return c, configErrorf("%s=%q is not a valid %s; %s", pe.KeyName, pe.Value, pe.TypeName, hint(pe.KeyName))
+		}
+		return c, configErrorf("reading configuration: %v", err)
+	}
+	if err := c.level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return c, configErrorf("KUBERTNETES_LOG_LEVEL=%q is not a level; use debug, info, warn or error", c.LogLevel)
+	}
+	if c.MaxSteps < 1 || c.MaxSteps > 100 {
+		return c, configErrorf("KUBERTNETES_MAX_STEPS=%d is out of range; use 1 to 100 (default 12)", c.MaxSteps)
+	}
+	if c.ProposalTTL < time.Minute {
+		return c, configErrorf("KUBERTNETES_PROPOSAL_TTL=%s is too short; use at least 1m (default 30m)", c.ProposalTTL)
+	}
+	if c.SlackBotToken != "" && !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
+		return c, configErrorf("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (Slack app settings → OAuth & Permissions → Bot User OAuth Token)")
+	}
+	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+		return c, configErrorf("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Slack app settings → Basic Information → App-Level Tokens, scope connections:write)")
+	}
+	if !strings.HasSuffix(c.SlackAPIURL, "/") {
+		c.SlackAPIURL += "/"
+	}
+	for _, a := range c.Approvers {
+		if !slackUserID.MatchString(a) {
+			return c, configErrorf("KUBERTNETES_APPROVERS has %q, which is not a Slack user or user-group id (like U024BE7LH or S0614TZR7); list ids separated by commas", a)
+		}
+	}
+	for _, ch := range c.Channels {
+		if !slackChanID.MatchString(ch) {
+			return c, configErrorf("KUBERTNETES_CHANNELS has %q, which is not a Slack channel id (like C024BE91L); list ids separated by commas", ch)
+		}
+	}
+	switch strings.ToLower(c.OpenAIAPIType) {
+	case "openai", "azure":
+	default:
+		return c, configErrorf("OPENAI_API_TYPE=%q is not supported; use openai (also for Ollama, vLLM and other compatible servers) or azure", c.OpenAIAPIType)
+	}
+	if c.modelConfigured() && c.Model == "" {
+		if c.OpenAIBaseURL != "" {
+			return c, configErrorf("KUBERTNETES_MODEL is required when OPENAI_BASE_URL is set: name the model or deployment to use (e.g. llama3.1 for Ollama)")
+		}
+		c.Model = "gpt-4o-mini"
+	}
+	if strings.EqualFold(c.OpenAIAPIType, "azure") && (c.OpenAIBaseURL == "" || c.OpenAIAPIKey == "") {
+		return c, configErrorf("OPENAI_API_TYPE=azure needs OPENAI_BASE_URL (https://NAME.openai.azure.com) and OPENAI_API_KEY")
+	}
+	return c, nil
+}
+
+// modelConfigured reports whether an LLM is set up; without one the
+// offline brain answers.
+func (c Config) modelConfigured() bool { return c.OpenAIAPIKey != "" || c.OpenAIBaseURL != "" }
+
+// slackConfigured reports whether serve can run.
+func (c Config) slackConfigured() bool { return c.SlackBotToken != "" && c.SlackAppToken != "" }
+
+func (c Config) requireSlack() error {
+	switch {
+	case c.SlackBotToken == "" && c.SlackAppToken == "":
+		return configErrorf("serve needs SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…); see the README's Slack setup. Without Slack, run `kubertnetes chat`")
+	case c.SlackBotToken == "":
+		return configErrorf("SLACK_BOT_TOKEN is not set; serve needs the bot token (xoxb-…) as well as SLACK_APP_TOKEN")
+	case c.SlackAppToken == "":
+		return configErrorf("SLACK_APP_TOKEN is not set; serve needs the app-level token (xapp-…, scope connections:write) as well as SLACK_BOT_TOKEN")
+	}
+	return nil
+}
+
+func hint(key string) string {
+	switch key {
+	case "KUBERTNETES_MAX_STEPS":
+		return "set it to a whole number such as 12"
+	case "KUBERTNETES_PROPOSAL_TTL":
+		return "set it to a duration such as 30m or 1h"
+	default:
+		return "correct or unset it"
+	}
+}

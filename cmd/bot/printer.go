@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kubertnetes/kubertnetes/agent"
+)
+
+// printer renders agent events for a terminal.
+type printer struct {
+	w         io.Writer
+	proposals []agent.Proposal
+}
+
+func (p *printer) event(e agent.Event) {
+	switch e := e.(type) {
+	case agent.Progress:
+		if !e.Done {
+			fmt.Fprintf(p.w, "  … %s %s\n", e.Tool, e.Target)
+			return
+		}
+		if e.Err != "" {
+			fmt.Fprintf(p.w, "  ✗ %s %s: %s\n", e.Tool, e.Target, e.Err)
+			return
+		}
+		fmt.Fprintf(p.w, "  ✓ %s %s (%s)\n", e.Tool, e.Target, e.Duration.Round(time.Millisecond))
+	case agent.FindingEvent:
+		f := e.Finding
+		fmt.Fprintf(p.w, "\n[%s] %s %s\n  %s\n", strings.ToUpper(f.Severity.String()), f.Object, f.Reason, f.Message)
+		for _, ev := range f.Evidence {
+			fmt.Fprintf(p.w, "    %s\n", ev)
+		}
+		if f.Fix != "" {
+			fmt.Fprintf(p.w, "  what to do: %s\n", f.Fix)
+		}
+	case agent.ProposalEvent:
+		p.proposals = append(p.proposals, e.Proposal)
+		fix := e.Proposal.Preview.Fix
+		fmt.Fprintf(p.w, "\nProposed fix %s: %s on %s\n  why: %s\n", e.Proposal.ID, fix.Operation, fix.Target, fix.Rationale)
+		if fix.Risk != "" {
+			fmt.Fprintf(p.w, "  risk: %s\n", fix.Risk)
+		}
+		fmt.Fprintf(p.w, "  server-side dry-run diff:\n%s\n", indent(e.Proposal.Preview.Diff, "    "))
+	case agent.Answer:
+		fmt.Fprintf(p.w, "\n%s\n", e.Text)
+		if e.Usage.Requests > 0 {
+			fmt.Fprintf(p.w, "(%d model calls, %d prompt + %d completion tokens)\n", e.Usage.Requests, e.Usage.PromptTokens, e.Usage.CompletionTokens)
+		}
+	case agent.ErrorEvent:
+		fmt.Fprintf(p.w, "\nerror: %v\n", e.Err)
+	}
+}
+
+// take returns and forgets the proposals seen since the last call.
+func (p *printer) take() []agent.Proposal {
+	out := p.proposals
+	p.proposals = nil
+	return out
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
+}

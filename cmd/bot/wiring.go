@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sashabaranov/go-openai"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"golang.org/x/term"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/kube"
+)
+
+// newLogger logs to w: human-readable on a terminal, JSON otherwise.
+func newLogger(w io.Writer, level zapcore.Level) *zap.Logger {
+	encCfg := zap.NewProductionEncoderConfig()
+	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
+	var enc zapcore.Encoder
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		encCfg.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		enc = zapcore.NewConsoleEncoder(encCfg)
+	} else {
+		enc = zapcore.NewJSONEncoder(encCfg)
+	}
+	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), level))
+}
+
+// cluster is the cluster kubertnetes talks to.
+type cluster struct {
+	config  *rest.Config
+	context string // kubeconfig context name, or "in-cluster"
+}
+
+// loadCluster finds the cluster: KUBECONFIG (or ~/.kube/config), else the
+// in-cluster service account.
+func loadCluster(cfg Config) (cluster, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if cfg.Kubeconfig != "" {
+		rules.Precedence = filepath.SplitList(cfg.Kubeconfig)
+	}
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: cfg.KubeContext}
+	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	raw, rawErr := loader.RawConfig()
+	rc, err := loader.ClientConfig()
+	if err == nil {
+		name := raw.CurrentContext
+		if cfg.KubeContext != "" {
+			name = cfg.KubeContext
+		}
+		rc.Timeout = 30 * time.Second
+		return cluster{config: rc, context: name}, nil
+	}
+	if ic, icErr := rest.InClusterConfig(); icErr == nil {
+		return cluster{config: ic, context: "in-cluster"}, nil
+	}
+	if rawErr == nil && len(raw.Contexts) == 0 {
+		return cluster{}, configErrorf("no cluster configured: set KUBECONFIG to a kubeconfig file, or run `kubertnetes playground` for a local demo cluster")
+	}
+	return cluster{}, fmt.Errorf("cluster configuration: %w", err)
+}
+
+// newBrain picks the LLM loop when a model is configured, else the offline brain.
+func newBrain(cfg Config, r *kube.Reader, previewer agent.Previewer) (agent.Brain, error) {
+	if !cfg.modelConfigured() {
+		return agent.NewOffline(r), nil
+	}
+	var oc openai.ClientConfig
+	if cfg.OpenAIAPIType == "azure" {
+		oc = openai.DefaultAzureConfig(cfg.OpenAIAPIKey, cfg.OpenAIBaseURL)
+		oc.APIVersion = cfg.AzureVersion
+	} else {
+		oc = openai.DefaultConfig(cfg.OpenAIAPIKey)
+		if cfg.OpenAIBaseURL != "" {
+			oc.BaseURL = cfg.OpenAIBaseURL
+		}
+	}
+	return agent.NewLoop(openai.NewClientWithConfig(oc), r, previewer, agent.LoopOptions{Model: cfg.Model, MaxSteps: cfg.MaxSteps})
+}
+
+// toolkit is what every front end needs: a reader, a fixer and a brain.
+type toolkit struct {
+	reader *kube.Reader
+	fixer  *kube.Fixer
+	brain  agent.Brain
+}
+
+func newToolkit(ctx context.Context, cfg Config, cl cluster) (toolkit, error) {
+	r, err := kube.NewReader(cl.config, kube.ReaderOptions{})
+	if err != nil {
+		return toolkit{}, err
+	}
+	if err := r.Ping(ctx); err != nil {
+		return toolkit{}, err
+	}
+	f, err := kube.NewFixer(cl.config, kube.Policy{})
+	if err != nil {
+		return toolkit{}, err
+	}
+	b, err := newBrain(cfg, r, f)
+	if err != nil {
+		return toolkit{}, err
+	}
+	return toolkit{reader: r, fixer: f, brain: b}, nil
+}

@@ -1,0 +1,244 @@
+package slacktest
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+)
+
+// Envelope types of Socket Mode payloads.
+const (
+	EnvelopeEventsAPI     = "events_api"
+	EnvelopeInteractive   = "interactive"
+	EnvelopeSlashCommands = "slash_commands"
+)
+
+// Delivery is one envelope the server sent (or queued) and what became of it.
+type Delivery struct {
+	EnvelopeID   string
+	Type         string // events_api, interactive, slash_commands
+	EventID      string // events_api: the payload's event_id, the same on every retry
+	EventType    string // the inner event type (app_mention, message…) or the interaction type
+	RetryAttempt int
+	RetryReason  string
+	Sent         time.Time // when it was written to a socket; zero while queued
+	Acked        bool
+	AckedAt      time.Time
+	AckLatency   time.Duration   // AckedAt - Sent
+	AckPayload   json.RawMessage // the ack's optional payload
+}
+
+type delivery struct {
+	Delivery
+	payload   json.RawMessage // for redelivery
+	retryable bool            // events_api from the server itself
+	deadline  time.Time       // ack deadline, once written
+}
+
+// envelope is the Socket Mode frame around a payload, fields in Slack's order.
+type envelope struct {
+	EnvelopeID             string          `json:"envelope_id"`
+	Payload                json.RawMessage `json:"payload"`
+	Type                   string          `json:"type"`
+	AcceptsResponsePayload bool            `json:"accepts_response_payload"`
+	RetryAttempt           *int            `json:"retry_attempt,omitempty"`
+	RetryReason            *string         `json:"retry_reason,omitempty"`
+}
+
+type deliveryState struct {
+	deliveries map[string]*delivery
+	order      []*delivery
+	awaiting   []*delivery // written, retryable, neither acked nor redelivered
+	strayAcks  []string    // acks of envelope ids the server never sent
+}
+
+// SendRaw sends payload in an envelope of the given type ("events_api",
+// "interactive", "slash_commands") and returns the envelope id. A payload that is
+// not valid JSON is sent as a JSON string, which slack-go reports as
+// EventTypeErrorBadMessage. events_api envelopes are redelivered when not acked.
+func (s *Server) SendRaw(envelopeType string, payload []byte) (envelopeID string) {
+	raw := json.RawMessage(slices.Clone(payload))
+	if !json.Valid(raw) {
+		raw = mustJSON(string(payload))
+	}
+	var head struct {
+		Type    string `json:"type"`
+		EventID string `json:"event_id"`
+		Event   struct {
+			Type string `json:"type"`
+		} `json:"event"`
+	}
+	_ = json.Unmarshal(raw, &head) // best effort: only for the Deliveries record
+	eventType := head.Event.Type
+	if eventType == "" {
+		eventType = head.Type
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sendEnvelopeLocked(envelopeType, raw, head.EventID, eventType, 0, "")
+}
+
+// sendEnvelopeLocked wraps, tracks and enqueues a payload.
+func (s *Server) sendEnvelopeLocked(typ string, payload json.RawMessage, eventID, eventType string, attempt int, reason string) string {
+	d := &delivery{
+		Delivery: Delivery{
+			EnvelopeID: newUUID(), Type: typ, EventID: eventID, EventType: eventType,
+			RetryAttempt: attempt, RetryReason: reason,
+		},
+		payload:   payload,
+		retryable: typ == EnvelopeEventsAPI,
+	}
+	env := envelope{
+		EnvelopeID:             d.EnvelopeID,
+		Payload:                payload,
+		Type:                   typ,
+		AcceptsResponsePayload: typ == EnvelopeSlashCommands,
+	}
+	if typ == EnvelopeEventsAPI {
+		env.RetryAttempt, env.RetryReason = &attempt, &reason
+	}
+	s.trackLocked(d)
+	s.enqueueLocked(frame{kind: frameEnvelope, data: mustJSON(env), envelopeID: d.EnvelopeID})
+	s.notifyLocked()
+	return d.EnvelopeID
+}
+
+func (s *Server) trackLocked(d *delivery) {
+	s.deliveries[d.EnvelopeID] = d
+	s.order = append(s.order, d)
+}
+
+// markWritten stamps a written envelope and starts its ack clock.
+func (s *Server) markWritten(f frame) {
+	if f.envelopeID == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.deliveries[f.envelopeID]
+	if d == nil || !d.Sent.IsZero() {
+		return
+	}
+	d.Sent = time.Now()
+	if d.retryable && !d.Acked {
+		d.deadline = d.Sent.Add(s.cfg.ackTimeout)
+		s.awaiting = append(s.awaiting, d)
+		select { // non-blocking, so fine under s.mu
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
+	s.notifyLocked()
+}
+
+// handleAck records an ack frame from a client: {"envelope_id": "…", "payload": …}.
+func (s *Server) handleAck(data []byte) {
+	var ack struct {
+		EnvelopeID string          `json:"envelope_id"`
+		Payload    json.RawMessage `json:"payload"`
+	}
+	err := json.Unmarshal(data, &ack)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.deliveries[ack.EnvelopeID]
+	if err != nil || d == nil {
+		s.strayAcks = append(s.strayAcks, string(data))
+		s.notifyLocked()
+		return
+	}
+	if d.Acked {
+		return
+	}
+	d.Acked, d.AckedAt, d.AckPayload = true, time.Now(), ack.Payload
+	if !d.Sent.IsZero() {
+		d.AckLatency = d.AckedAt.Sub(d.Sent)
+	}
+	s.notifyLocked()
+}
+
+// retryLoop redelivers events_api envelopes whose ack did not come in time, with a
+// new envelope id, the same payload (and event_id), retry_attempt+1, reason "timeout".
+func (s *Server) retryLoop() {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		wait := time.Hour
+		if next := s.redeliverDue(time.Now()); !next.IsZero() {
+			wait = time.Until(next)
+		}
+		timer.Reset(wait)
+		select {
+		case <-s.done:
+			return
+		case <-s.kick:
+		case <-timer.C:
+		}
+	}
+}
+
+// redeliverDue handles due deliveries and returns the next deadline (zero if none).
+func (s *Server) redeliverDue(now time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var next time.Time
+	var still []*delivery
+	for _, d := range s.awaiting {
+		switch {
+		case d.Acked:
+		case !now.Before(d.deadline):
+			if d.RetryAttempt < maxRetries {
+				s.sendEnvelopeLocked(d.Type, d.payload, d.EventID, d.EventType, d.RetryAttempt+1, "timeout")
+			}
+		default:
+			still = append(still, d)
+			if next.IsZero() || d.deadline.Before(next) {
+				next = d.deadline
+			}
+		}
+	}
+	s.awaiting = still
+	return next
+}
+
+// Deliveries lists every envelope sent so far, oldest first.
+func (s *Server) Deliveries() []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Delivery, len(s.order))
+	for i, d := range s.order {
+		out[i] = d.Delivery
+		out[i].AckPayload = slices.Clone(d.AckPayload)
+	}
+	return out
+}
+
+// Acked reports whether the envelope has been acked.
+func (s *Server) Acked(envelopeID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.deliveries[envelopeID]
+	return d != nil && d.Acked
+}
+
+// WaitAcked fails the test unless the envelope is acked within timeout.
+func (s *Server) WaitAcked(t testing.TB, envelopeID string, timeout time.Duration) {
+	t.Helper()
+	s.WaitUntil(t, timeout, func() bool { return s.Acked(envelopeID) }, "envelope %s is acked", envelopeID)
+}
+
+// StrayAcks lists frames from clients that acked nothing the server sent
+// (unknown envelope ids or frames that are not JSON).
+func (s *Server) StrayAcks() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.strayAcks)
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("slacktest: marshal " + err.Error()) // only our own static shapes get here
+	}
+	return b
+}

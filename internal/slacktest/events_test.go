@@ -1,0 +1,124 @@
+package slacktest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+func TestBotPostsComeBackAsMessageEvents(t *testing.T) {
+	s := New(t, MentionAlsoMessage(false))
+	c := startClient(t, s, 30*time.Second)
+	thread := s.Post("C111", "U222", "root")
+	c.ack(t, c.next(t, socketmode.EventTypeEventsAPI))
+
+	_, ts, err := c.api.PostMessage("C111", slack.MsgOptionTS(thread), slack.MsgOptionText("working on it", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, api, _ := c.nextEventsAPI(t)
+	c.ack(t, e)
+	echo := api.InnerEvent.Data.(*slackevents.MessageEvent)
+	if echo.User != s.BotUserID() || echo.BotID != s.BotID() || echo.SubType != "" || echo.TimeStamp != ts ||
+		echo.ThreadTimeStamp != thread || echo.Message.ParentUserId != "U222" || echo.Message.BotProfile == nil {
+		t.Errorf("echo = %+v / %+v", echo, echo.Message)
+	}
+
+	if _, _, _, err := c.api.UpdateMessage("C111", ts, slack.MsgOptionText("done", false)); err != nil {
+		t.Fatal(err)
+	}
+	e, api, _ = c.nextEventsAPI(t)
+	c.ack(t, e)
+	changed := api.InnerEvent.Data.(*slackevents.MessageEvent)
+	if changed.SubType != "message_changed" || changed.User != "" || changed.Message.Text != "done" ||
+		changed.Message.Timestamp != ts || changed.PreviousMessage.Text != "working on it" || changed.Message.Edited == nil {
+		t.Errorf("message_changed = %+v / %+v", changed, changed.Message)
+	}
+}
+
+func TestNoEchoWhenDisabled(t *testing.T) {
+	s := New(t, EchoBotMessages(false))
+	c := startClient(t, s, 30*time.Second)
+	if _, _, err := c.api.PostMessage("C111", slack.MsgOptionText("quiet", false)); err != nil {
+		t.Fatal(err)
+	}
+	c.quiet(t, socketmode.EventTypeEventsAPI, 200*time.Millisecond)
+}
+
+func TestThreadReplyCarriesThreadAndParent(t *testing.T) {
+	s := New(t)
+	c := startClient(t, s, 30*time.Second)
+	root := s.Post("C111", "U222", "root")
+	c.ack(t, c.next(t, socketmode.EventTypeEventsAPI))
+	reply := s.ReplyInThread("C111", root, "U333", "also check staging")
+	_, api, _ := c.nextEventsAPI(t)
+	msg := api.InnerEvent.Data.(*slackevents.MessageEvent)
+	if msg.TimeStamp != reply || msg.ThreadTimeStamp != root || msg.Message.ParentUserId != "U222" || msg.SubType != "" {
+		t.Errorf("reply = %+v / %+v", msg, msg.Message)
+	}
+}
+
+func TestClickButtonAndResponseURL(t *testing.T) {
+	s := New(t)
+	c := startClient(t, s, 30*time.Second)
+	thread := s.Mention("C111", "U222", "checkout is down")
+	md := slack.SlackMetadata{EventType: "fix_proposed", EventPayload: map[string]any{"fix_id": "fix-42"}}
+	_, proposal, err := c.api.PostMessage("C111", slack.MsgOptionTS(thread), slack.MsgOptionText("Proposed fix", false),
+		slack.MsgOptionBlocks(approvalBlocks("fix-42")...), slack.MsgOptionMetadata(md))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	id := s.ClickButton("C111", proposal, "U222", "approve_fix")
+	e := c.next(t, socketmode.EventTypeInteractive)
+	c.ack(t, e)
+	s.WaitAcked(t, id, waitLong)
+	cb := e.Data.(slack.InteractionCallback)
+	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) != 1 {
+		t.Fatalf("callback = %+v", cb)
+	}
+	act := cb.ActionCallback.BlockActions[0]
+	if act.ActionID != "approve_fix" || act.BlockID != "decision-fix-42" || act.Value != "fix-42" || act.Text.Text != "Approve" || act.ActionTs == "" {
+		t.Errorf("action = %+v", act)
+	}
+	if cb.Container.Type != "message" || cb.Container.MessageTs != proposal || cb.Container.ChannelID != "C111" || cb.Container.ThreadTs != thread {
+		t.Errorf("container = %+v", cb.Container)
+	}
+	if cb.User.ID != "U222" || cb.User.Name == "" || cb.Message.Metadata.EventType != "fix_proposed" ||
+		len(cb.Message.Blocks.BlockSet) != 2 || cb.TriggerID == "" || cb.ResponseURL == "" || cb.APIAppID != s.AppID() {
+		t.Errorf("callback = user %+v, message %+v, trigger %q, response_url %q", cb.User, cb.Message.Msg, cb.TriggerID, cb.ResponseURL)
+	}
+
+	_, _, err = c.api.PostMessage("C111", slack.MsgOptionReplaceOriginal(cb.ResponseURL), slack.MsgOptionText("Approved by <@U222>", false))
+	if err != nil {
+		t.Fatalf("response_url: %v", err)
+	}
+	got := s.Thread("C111", thread)[1]
+	if got.Text != "Approved by <@U222>" || got.Edits != 1 {
+		t.Errorf("after replace_original: %+v", got)
+	}
+	_, _, err = c.api.PostMessage("C111", slack.MsgOptionResponseURL(cb.ResponseURL, slack.ResponseTypeEphemeral), slack.MsgOptionText("only you", false))
+	if err != nil || len(s.Ephemerals("C111")) != 1 {
+		t.Errorf("ephemeral response: %v, %+v", err, s.Ephemerals("C111"))
+	}
+}
+
+func TestBlocksGetIDsLikeSlack(t *testing.T) {
+	s := New(t)
+	block := slack.NewActionBlock("", slack.NewButtonBlockElement("", "v", slack.NewTextBlockObject(slack.PlainTextType, "Go", false, false)))
+	_, ts, err := s.Client().PostMessage("C111", slack.MsgOptionBlocks(block))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Messages("C111")[0]
+	if got.TS != ts {
+		t.Fatalf("ts = %s, want %s", got.TS, ts)
+	}
+	ab := got.Blocks.BlockSet[0].(*slack.ActionBlock)
+	if ab.BlockID == "" || ab.Elements.ElementSet[0].(*slack.ButtonBlockElement).ActionID == "" {
+		t.Errorf("ids not filled: %s", got.BlocksJSON)
+	}
+}

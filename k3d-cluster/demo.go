@@ -1,0 +1,178 @@
+package k3dcluster
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+//go:embed faulty-deploy.yaml
+var manifests []byte
+
+// Manifests returns the demo app exactly as a k3d user applies it.
+func Manifests() []byte { return append([]byte(nil), manifests...) }
+
+// ContainerLogs is what one container prints in the simulation.
+type ContainerLogs struct {
+	Container string
+	Current   []string
+	Previous  []string
+}
+
+// Simulation is the demo prepared for the simulated control plane.
+type Simulation struct {
+	// Objects are the manifests' objects, with simulation markers added
+	// to the pod templates that would crash on a real kubelet.
+	Objects []map[string]any
+	Logs    []ContainerLogs
+}
+
+// Simulate decides from the manifests' spec what a real kubelet would see.
+func Simulate(src []byte) (Simulation, error) {
+	objs, err := SplitYAML(src)
+	if err != nil {
+		return Simulation{}, err
+	}
+	var sim Simulation
+	services := map[string]bool{}
+	config := map[string]map[string]any{}
+	for _, o := range objs {
+		switch kindName(o) {
+		case "Service":
+			services[name(o)] = true
+		case "ConfigMap":
+			data, _ := o["data"].(map[string]any)
+			config[name(o)] = data
+		}
+	}
+	for _, o := range objs {
+		if kindName(o) != "Deployment" {
+			continue
+		}
+		tmpl := nested(o, "spec", "template")
+		for _, c := range list(nested(tmpl, "spec"), "containers") {
+			cname, _ := c["name"].(string)
+			env := containerEnv(c, config)
+			if port, ok := env["LISTEN_PORT"]; ok {
+				if _, err := strconv.Atoi(port); err != nil {
+					annotate(tmpl, map[string]any{"kwok.x-k8s.io/crashloop": "true", "kwok.x-k8s.io/crashloop-exit-code": "1"})
+					lines := []string{"crashloop-app starting", fmt.Sprintf("FATAL: LISTEN_PORT=%q is not a port number (set env LISTEN_PORT to e.g. 8080)", port)}
+					sim.Logs = append(sim.Logs, ContainerLogs{Container: cname, Current: lines, Previous: lines})
+				}
+			}
+			if backend, ok := env["BACKEND_URL"]; ok {
+				u, err := url.Parse(backend)
+				host := ""
+				if err == nil {
+					host = strings.SplitN(u.Hostname(), ".", 2)[0]
+				}
+				line := fmt.Sprintf("status: OK (backend answered at %s)", backend)
+				if !services[host] {
+					line = fmt.Sprintf("status: BAD - cannot reach backend at %s: wget: bad address '%s'", backend, u.Host)
+				}
+				sim.Logs = append(sim.Logs, ContainerLogs{Container: cname, Current: []string{"checking " + backend, line}})
+			}
+		}
+	}
+	sim.Objects = objs
+	return sim, nil
+}
+
+// SplitYAML decodes a multi-document YAML stream into objects.
+func SplitYAML(src []byte) ([]map[string]any, error) {
+	var out []map[string]any
+	for i, doc := range bytes.Split(src, []byte("\n---")) {
+		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
+			continue
+		}
+		var o map[string]any
+		if err := yaml.Unmarshal(doc, &o); err != nil {
+			return nil, fmt.Errorf("yaml document %d: %w", i+1, err)
+		}
+		if len(o) == 0 {
+			continue
+		}
+		if o["kind"] == nil || o["apiVersion"] == nil {
+			return nil, fmt.Errorf("yaml document %d has no kind or apiVersion", i+1)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func stripComments(doc []byte) []byte {
+	var b bytes.Buffer
+	for _, l := range bytes.Split(doc, []byte("\n")) {
+		if t := bytes.TrimSpace(l); len(t) > 0 && t[0] != '#' {
+			b.Write(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes()
+}
+
+func kindName(o map[string]any) string { s, _ := o["kind"].(string); return s }
+func name(o map[string]any) string {
+	md, _ := o["metadata"].(map[string]any)
+	s, _ := md["name"].(string)
+	return s
+}
+
+func nested(o map[string]any, keys ...string) map[string]any {
+	for _, k := range keys {
+		next, _ := o[k].(map[string]any)
+		if next == nil {
+			next = map[string]any{}
+			o[k] = next
+		}
+		o = next
+	}
+	return o
+}
+
+func list(o map[string]any, key string) []map[string]any {
+	items, _ := o[key].([]any)
+	var out []map[string]any
+	for _, it := range items {
+		if m, ok := it.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// containerEnv resolves a container's env and envFrom ConfigMaps.
+func containerEnv(c map[string]any, config map[string]map[string]any) map[string]string {
+	env := map[string]string{}
+	for _, from := range list(c, "envFrom") {
+		ref, _ := from["configMapRef"].(map[string]any)
+		n, _ := ref["name"].(string)
+		for k, v := range config[n] {
+			env[k] = fmt.Sprint(v)
+		}
+	}
+	for _, e := range list(c, "env") {
+		n, _ := e["name"].(string)
+		if v, ok := e["value"].(string); ok {
+			env[n] = v
+		}
+	}
+	return env
+}
+
+func annotate(tmpl map[string]any, add map[string]any) {
+	md := nested(tmpl, "metadata")
+	ann, _ := md["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+		md["annotations"] = ann
+	}
+	for k, v := range add {
+		ann[k] = v
+	}
+}

@@ -1,0 +1,61 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// deploymentAnalyzer diagnoses Deployments that do not have the replicas
+// they ask for, or whose rollout stopped progressing.
+type deploymentAnalyzer struct{}
+
+var _ Analyzer = deploymentAnalyzer{}
+
+func (deploymentAnalyzer) Analyze(ctx context.Context, r *Reader, s Scope) ([]Finding, error) {
+	list, err := r.core.AppsV1().Deployments(s.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, describeErr(err, "deployments", s.Namespace, "")
+	}
+	var out []Finding
+	for i := range list.Items {
+		out = append(out, checkDeployment(&list.Items[i])...)
+	}
+	return out, nil
+}
+
+// checkDeployment is the pure rule.
+func checkDeployment(d *appsv1.Deployment) []Finding {
+	ref := ObjectRef{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name}
+	want := int32(1)
+	if d.Spec.Replicas != nil {
+		want = *d.Spec.Replicas
+	}
+	var out []Finding
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing && c.Status == corev1.ConditionFalse && c.Reason == "ProgressDeadlineExceeded" {
+			out = append(out, Finding{
+				Object: ref, Severity: Critical, Reason: "ProgressDeadlineExceeded",
+				Message:  fmt.Sprintf("Deployment %s's rollout stopped progressing: %s", d.Name, c.Message),
+				Evidence: []string{"condition Progressing=False: " + c.Message},
+				Docs:     "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#failed-deployment",
+				Fix:      "Look at the new ReplicaSet's pods for why they do not become ready; roll back if the new version is broken.",
+			})
+		}
+	}
+	if want > 0 && d.Status.UnavailableReplicas > 0 && d.Generation <= d.Status.ObservedGeneration {
+		out = append(out, Finding{
+			Object: ref, Severity: Warning, Reason: "UnavailableReplicas",
+			Message: fmt.Sprintf("Deployment %s has %d of %d replicas unavailable", d.Name, d.Status.UnavailableReplicas, want),
+			Evidence: []string{
+				fmt.Sprintf("replicas: %d desired, %d updated, %d ready, %d available", want, d.Status.UpdatedReplicas, d.Status.ReadyReplicas, d.Status.AvailableReplicas),
+			},
+			Docs: "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/",
+			Fix:  "See the findings on this Deployment's pods for why they are not ready.",
+		})
+	}
+	return out
+}
