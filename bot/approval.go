@@ -22,12 +22,24 @@ func (b *Bot) onBlockActions(ctx context.Context, cb slack.InteractionCallback) 
 		if a.ActionID != actionApprove && a.ActionID != actionReject {
 			continue
 		}
-		b.async(func() { b.decide(ctx, cb.User.ID, cb.Channel.ID, a.ActionID == actionApprove, a.Value) })
+		c := click{user: cb.User.ID, channel: cb.Channel.ID, messageTS: cb.Container.MessageTs, approve: a.ActionID == actionApprove, proposal: a.Value}
+		if c.channel == "" {
+			c.channel = cb.Container.ChannelID
+		}
+		b.async(func() { b.decide(ctx, c) })
 	}
 }
 
-// decide applies or rejects a proposal for a click by user.
-func (b *Bot) decide(ctx context.Context, user, channel string, approve bool, id string) {
+// click is one press of Approve or Reject.
+type click struct {
+	user, channel, messageTS string
+	approve                  bool
+	proposal                 string
+}
+
+// decide applies or rejects a proposal for a click.
+func (b *Bot) decide(ctx context.Context, c click) {
+	user, channel, approve, id := c.user, c.channel, c.approve, c.proposal
 	log := b.log.With(zap.String("proposal", id), zap.String("user", user), zap.Bool("approve", approve))
 	rec, err := b.store.Proposal(ctx, id)
 	if err != nil {
@@ -37,6 +49,9 @@ func (b *Bot) decide(ctx context.Context, user, channel string, approve bool, id
 	}
 	if channel == "" {
 		channel = rec.Channel
+	}
+	if c.messageTS != "" {
+		rec.MessageTS = c.messageTS
 	}
 	if !b.isApprover(user) {
 		log.Warn("refused: not an approver")

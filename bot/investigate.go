@@ -114,12 +114,10 @@ func (b *Bot) propose(ctx context.Context, key string, j job, p agent.Proposal) 
 		b.reply(ctx, j.channel, j.root, fmt.Sprintf(":warning: I could not record proposal %s, so it cannot be approved: %v", p.ID, err))
 		return
 	}
+	// The record is saved once, before the buttons exist, so a click can
+	// never find it missing; clicks name their message themselves.
 	text, blocks := renderProposal(p)
-	ts := b.postBlocks(ctx, j.channel, j.root, text, blocks)
-	rec.MessageTS = ts
-	if err := b.store.SaveProposal(ctx, rec); err != nil {
-		b.log.Warn("record proposal message", zap.Error(err))
-	}
+	b.postBlocks(ctx, j.channel, j.root, text, blocks)
 }
 
 func (b *Bot) setStatus(ctx context.Context, channel, thread, status string) {

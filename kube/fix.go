@@ -38,7 +38,9 @@ type Target struct {
 	Name      string `json:"name"`
 }
 
-func (t Target) String() string { return fmt.Sprintf("%s/%s in namespace %s", strings.ToLower(t.Kind), t.Name, t.Namespace) }
+func (t Target) String() string {
+	return fmt.Sprintf("%s/%s in namespace %s", strings.ToLower(t.Kind), t.Name, t.Namespace)
+}
 
 // Fix is a typed change proposal. It is data: nothing applies it but an
 // approval reaching Fixer.Apply.

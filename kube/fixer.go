@@ -11,7 +11,6 @@ import (
 
 	"github.com/pmezard/go-difflib/difflib"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -20,7 +19,6 @@ import (
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/yaml"
 )
 
@@ -62,7 +60,7 @@ type Applied struct {
 // its identity is the one that appears in the cluster's audit log.
 type Fixer struct {
 	dyn    dynamic.Interface
-	mapper meta.ResettableRESTMapper
+	kinds  resolver
 	policy Policy
 	redact Redactor
 	now    func() time.Time
@@ -73,8 +71,7 @@ func NewFixer(cfg *rest.Config, policy Policy) (*Fixer, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("new fixer: no cluster configuration")
 	}
-	cfg = rest.CopyConfig(cfg)
-	cfg.UserAgent = "kubertnetes-fixer"
+	cfg = withClientDefaults(cfg, "kubertnetes-fixer")
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new fixer: dynamic client: %w", err)
@@ -85,7 +82,7 @@ func NewFixer(cfg *rest.Config, policy Policy) (*Fixer, error) {
 	}
 	return &Fixer{
 		dyn:    dyn,
-		mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)),
+		kinds:  newResolver(memory.NewMemCacheClient(dc)),
 		policy: policy,
 		now:    time.Now,
 	}, nil
@@ -97,9 +94,9 @@ func (f *Fixer) Preview(ctx context.Context, fix Fix) (*Preview, error) {
 	if err := fix.Validate(); err != nil {
 		return nil, err
 	}
-	m, err := f.resolve(fix.Target.Kind)
+	m, err := f.kinds.mapping(fix.Target.Kind)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fix target kind %q: %w", fix.Target.Kind, err)
 	}
 	if err := f.policy.Check(fix, m.GroupVersionKind.Kind); err != nil {
 		return nil, err
@@ -158,37 +155,6 @@ func (f *Fixer) Apply(ctx context.Context, p Preview) (Applied, error) {
 // isFailedTest recognises a JSON patch whose resourceVersion "test" failed.
 func isFailedTest(err error) bool {
 	return err != nil && apierrors.IsInvalid(err) && strings.Contains(err.Error(), "test operation")
-}
-
-func (f *Fixer) resolve(kind string) (*meta.RESTMapping, error) {
-	gvr, gr := schema.ParseResourceArg(strings.ToLower(kind))
-	try := func() (*meta.RESTMapping, error) {
-		var full schema.GroupVersionResource
-		var err error
-		if gvr != nil {
-			full, err = f.mapper.ResourceFor(*gvr)
-		}
-		if gvr == nil || err != nil {
-			full, err = f.mapper.ResourceFor(gr.WithVersion(""))
-		}
-		if err != nil {
-			return nil, err
-		}
-		gvk, err := f.mapper.KindFor(full)
-		if err != nil {
-			return nil, err
-		}
-		return f.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	}
-	m, err := try()
-	if err != nil && meta.IsNoMatchError(err) {
-		f.mapper.Reset()
-		m, err = try()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("unknown kind %q: %w", kind, err)
-	}
-	return m, nil
 }
 
 // diff renders a unified diff of the object before and after, as YAML

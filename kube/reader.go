@@ -4,16 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
 )
 
 // ReaderOptions tunes a Reader. The zero value is usable.
@@ -30,7 +27,7 @@ type Reader struct {
 	core     kubernetes.Interface
 	dyn      dynamic.Interface
 	disco    discovery.CachedDiscoveryInterface
-	mapper   meta.ResettableRESTMapper
+	resolve  resolver
 	redact   Redactor
 	logBytes int
 }
@@ -40,10 +37,7 @@ func NewReader(cfg *rest.Config, opts ReaderOptions) (*Reader, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("new reader: no cluster configuration")
 	}
-	cfg = rest.CopyConfig(cfg)
-	if cfg.UserAgent == "" {
-		cfg.UserAgent = "kubertnetes"
-	}
+	cfg = withClientDefaults(cfg, "kubertnetes")
 	httpClient, err := rest.HTTPClientFor(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new reader: http client: %w", err)
@@ -70,9 +64,23 @@ func NewReader(cfg *rest.Config, opts ReaderOptions) (*Reader, error) {
 		core:     core,
 		dyn:      dyn,
 		disco:    cached,
-		mapper:   restmapper.NewDeferredDiscoveryRESTMapper(cached),
+		resolve:  newResolver(cached),
 		logBytes: opts.LogBytes,
 	}, nil
+}
+
+// withClientDefaults copies cfg with a user agent and a client-side rate
+// limit sized for investigations: client-go's default (5 QPS, burst 10)
+// throttled a single question to ~1 s once a few analyzer sweeps had run.
+func withClientDefaults(cfg *rest.Config, agent string) *rest.Config {
+	cfg = rest.CopyConfig(cfg)
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = agent
+	}
+	if cfg.QPS == 0 && cfg.RateLimiter == nil {
+		cfg.QPS, cfg.Burst = 50, 100
+	}
+	return cfg
 }
 
 // Host is the API server address, for welcome lines and logs.
@@ -86,47 +94,7 @@ func (r *Reader) Ping(ctx context.Context) error {
 	return nil
 }
 
-// mapping resolves what a user or model calls a resource ("po", "deploy",
-// "deployments.apps", "Deployment") to its REST mapping, CRDs included.
+// mapping resolves a resource name, hiding the simulation's API group.
 func (r *Reader) mapping(resource string) (*meta.RESTMapping, error) {
-	resource = strings.TrimSpace(resource)
-	if resource == "" {
-		return nil, fmt.Errorf("no resource type given")
-	}
-	if strings.HasPrefix(strings.ToLower(resource), "kwok.x-k8s.io") || strings.HasSuffix(strings.ToLower(resource), ".kwok.x-k8s.io") {
-		return nil, fmt.Errorf("the server doesn't have a resource type %q", resource)
-	}
-	expander := restmapper.NewShortcutExpander(r.mapper, r.disco, nil)
-	for attempt := 0; attempt < 2; attempt++ {
-		gvr, gr := schema.ParseResourceArg(strings.ToLower(resource))
-		var (
-			full schema.GroupVersionResource
-			err  error
-		)
-		if gvr != nil {
-			full, err = expander.ResourceFor(*gvr)
-		}
-		if gvr == nil || err != nil {
-			full, err = expander.ResourceFor(gr.WithVersion(""))
-		}
-		if err == nil {
-			gvk, kerr := expander.KindFor(full)
-			if kerr != nil {
-				return nil, fmt.Errorf("kind for %s: %w", full, kerr)
-			}
-			m, merr := expander.RESTMapping(gvk.GroupKind(), gvk.Version)
-			if merr != nil {
-				return nil, fmt.Errorf("mapping for %s: %w", gvk, merr)
-			}
-			if m.Resource.Group == "kwok.x-k8s.io" {
-				break
-			}
-			return m, nil
-		}
-		if !meta.IsNoMatchError(err) || attempt == 1 {
-			break
-		}
-		r.mapper.Reset() // a CRD may have appeared since discovery was cached
-	}
-	return nil, fmt.Errorf("the server doesn't have a resource type %q (list them with api-resources)", resource)
+	return r.resolve.mapping(resource)
 }

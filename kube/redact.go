@@ -24,11 +24,11 @@ var (
 		regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`),
 		regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`), // JWT
 		regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b`),                                   // AWS access key id
-		regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`),                                // Slack tokens
+		regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`),                               // Slack tokens
 		regexp.MustCompile(`\bxapp-[A-Za-z0-9-]{10,}`),
-		regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{30,}\b`),   // GitHub tokens
-		regexp.MustCompile(`\bsk-[A-Za-z0-9_-]{20,}\b`),        // OpenAI-style keys
-		regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`),         // Google API keys
+		regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{30,}\b`),         // GitHub tokens
+		regexp.MustCompile(`\bsk-[A-Za-z0-9_-]{20,}\b`),              // OpenAI-style keys
+		regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`),              // Google API keys
 		regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{16,}`), // bearer tokens in logs
 	}
 	// userinfoURL matches scheme://user:password@host and keeps the user.
@@ -175,6 +175,11 @@ func (r Redactor) walk(v any, parent string) any {
 			}
 		}
 		for k, child := range t {
+			if strings.HasPrefix(k, simulationPrefix) {
+				// Nested metadata (a pod template's annotations) carries markers too.
+				delete(t, k)
+				continue
+			}
 			t[k] = r.walk(child, k)
 		}
 		return t

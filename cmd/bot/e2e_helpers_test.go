@@ -53,7 +53,7 @@ type demo struct {
 	cs kubernetes.Interface
 }
 
-func loadDemo(t *testing.T) demo {
+func loadDemo(t testing.TB) demo {
 	t.Helper()
 	ns := plane.Namespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -80,7 +80,7 @@ func loadDemo(t *testing.T) demo {
 }
 
 // listenPort reads crashloop-app's LISTEN_PORT from the live Deployment.
-func (d demo) listenPort(t *testing.T) string {
+func (d demo) listenPort(t testing.TB) string {
 	t.Helper()
 	dep, err := d.cs.AppsV1().Deployments(d.ns).Get(context.Background(), "crashloop-app", metav1.GetOptions{})
 	if err != nil {
@@ -123,7 +123,7 @@ type e2e struct {
 	logs  *syncBuffer
 }
 
-func startServe(t *testing.T) *e2e {
+func startServe(t testing.TB) *e2e {
 	t.Helper()
 	e := &e2e{
 		slack: slacktest.New(t, slacktest.BotToken("xoxb-e2e-token"), slacktest.AppToken("xapp-e2e-token"), slacktest.AckTimeout(3*time.Second)),
@@ -174,7 +174,7 @@ func startServe(t *testing.T) *e2e {
 
 // waitText waits for a bot message in the thread whose text or blocks
 // contain every part.
-func (e *e2e) waitText(t *testing.T, thread string, parts ...string) slacktest.Message {
+func (e *e2e) waitText(t testing.TB, thread string, parts ...string) slacktest.Message {
 	t.Helper()
 	return e.slack.WaitForMessage(t, channel, thread, func(m slacktest.Message) bool {
 		if m.BotID == "" {
@@ -191,7 +191,7 @@ func (e *e2e) waitText(t *testing.T, thread string, parts ...string) slacktest.M
 }
 
 // proposal waits for the proposal message and checks it carries both buttons.
-func (e *e2e) proposal(t *testing.T, thread string) slacktest.Message {
+func (e *e2e) proposal(t testing.TB, thread string) slacktest.Message {
 	t.Helper()
 	m := e.waitText(t, thread, "Proposed fix", "LISTEN_PORT")
 	blocks := blocksText(m)
@@ -206,6 +206,15 @@ func (e *e2e) proposal(t *testing.T, thread string) slacktest.Message {
 // allAcked checks every envelope the fake delivered was acked in time.
 func (e *e2e) allAcked(t *testing.T) {
 	t.Helper()
+	// The last echoes of the bot's own posts may still be in flight.
+	e.slack.WaitUntil(t, 5*time.Second, func() bool {
+		for _, d := range e.slack.Deliveries() {
+			if !d.Acked {
+				return false
+			}
+		}
+		return true
+	}, "every envelope acked")
 	for _, d := range e.slack.Deliveries() {
 		if !d.Acked {
 			t.Errorf("envelope %s (%s %s) was never acked", d.EnvelopeID, d.Type, d.EventType)

@@ -102,7 +102,7 @@ func run(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprint(io.out, usage)
 		return nil
 	default:
-		return usageErrorf("unknown command %q\n\n%s", cmd, usage)
+		return usageErrorf("unknown command %q; `kubertnetes help` lists the commands", cmd)
 	}
 }
 

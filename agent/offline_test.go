@@ -1,0 +1,55 @@
+package agent
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubertnetes/kubertnetes/kube"
+)
+
+func TestScopeFor(t *testing.T) {
+	tests := []struct {
+		q    string
+		want kube.Scope
+	}{
+		{"why is crashloop-app failing?", kube.Scope{Names: []string{"crashloop-app"}}},
+		{"what is wrong in namespace shop", kube.Scope{Namespace: "shop"}},
+		{"check pods -n payments", kube.Scope{Namespace: "payments"}},
+		{"is faulty-app ok in the staging namespace?", kube.Scope{Namespace: "staging", Names: []string{"faulty-app"}}},
+		{"is anything broken in the cluster?", kube.Scope{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, scopeFor(tt.q)); diff != "" {
+				t.Errorf("scopeFor(%q) (-want +got):\n%s", tt.q, diff)
+			}
+		})
+	}
+}
+
+func TestOfflineDiagnosesCrashloopApp(t *testing.T) {
+	ns, r := demoNamespace(t)
+	rec := &recorder{}
+	if err := NewOffline(r).Ask(context.Background(), &Conversation{}, "why is crashloop-app not working in namespace "+ns+"?", rec.emit); err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, e := range rec.events {
+		if f, ok := e.(FindingEvent); ok && f.Finding.Reason == "CrashLoopBackOff" && f.Finding.Owner != nil && f.Finding.Owner.Name == "crashloop-app" {
+			found = true
+			if !strings.Contains(strings.Join(f.Finding.Evidence, "\n"), `FATAL: LISTEN_PORT="eighty"`) {
+				t.Errorf("finding evidence lacks the crash log line: %q", f.Finding.Evidence)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no CrashLoopBackOff finding for crashloop-app; events: %+v", rec.events)
+	}
+	a := rec.answer(t)
+	if !strings.Contains(a.Text, "CrashLoopBackOff") || !strings.Contains(a.Text, "OPENAI_API_KEY") {
+		t.Errorf("answer = %q, want the diagnosis and how to configure a model", a.Text)
+	}
+}

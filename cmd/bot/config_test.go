@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+)
+
+// settings are every variable kubertnetes reads; tests start from none.
+var settings = []string{
+	"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_TYPE",
+	"OPENAI_API_VERSION", "KUBERTNETES_MODEL", "KUBECONFIG", "KUBERTNETES_CONTEXT", "KUBERTNETES_APPROVERS",
+	"KUBERTNETES_CHANNELS", "KUBERTNETES_LOG_LEVEL", "KUBERTNETES_MAX_STEPS", "KUBERTNETES_PROPOSAL_TTL", "KUBERTNETES_CACHE_DIR",
+}
+
+// setEnv clears every setting, then sets the given ones for this test.
+func setEnv(t *testing.T, kv map[string]string) {
+	t.Helper()
+	for _, k := range settings {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	for k, v := range kv {
+		t.Setenv(k, v)
+	}
+}
+
+func TestBadSettingsExitTwoNamingTheSetting(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"max steps not a number", map[string]string{"KUBERTNETES_MAX_STEPS": "lots"}, nil, `KUBERTNETES_MAX_STEPS="lots" is not a valid int`},
+		{"ttl not a duration", map[string]string{"KUBERTNETES_PROPOSAL_TTL": "soon"}, nil, "KUBERTNETES_PROPOSAL_TTL"},
+		{"log level", map[string]string{"KUBERTNETES_LOG_LEVEL": "loud"}, nil, "KUBERTNETES_LOG_LEVEL=\"loud\" is not a level"},
+		{"bot token of the wrong kind", map[string]string{"SLACK_BOT_TOKEN": "xapp-1"}, nil, "SLACK_BOT_TOKEN must be a bot token starting with xoxb-"},
+		{"app token of the wrong kind", map[string]string{"SLACK_APP_TOKEN": "xoxb-1"}, nil, "SLACK_APP_TOKEN must be an app-level token"},
+		{"serve without slack", nil, []string{"serve"}, "serve needs SLACK_BOT_TOKEN"},
+		{"serve with half of slack", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, []string{"serve"}, "SLACK_APP_TOKEN is not set"},
+		{"approver that is no user id", map[string]string{"KUBERTNETES_APPROVERS": "U123ABC,alice"}, nil, `KUBERTNETES_APPROVERS has "alice"`},
+		{"channel that is no channel id", map[string]string{"KUBERTNETES_CHANNELS": "#general"}, nil, `KUBERTNETES_CHANNELS has "#general"`},
+		{"base url without model", map[string]string{"OPENAI_BASE_URL": "http://localhost:11434/v1"}, nil, "KUBERTNETES_MODEL is required when OPENAI_BASE_URL is set"},
+		{"unknown api type", map[string]string{"OPENAI_API_TYPE": "anthropic"}, nil, `OPENAI_API_TYPE="anthropic" is not supported`},
+		{"azure without endpoint", map[string]string{"OPENAI_API_TYPE": "azure", "OPENAI_API_KEY": "k"}, nil, "OPENAI_API_TYPE=azure needs OPENAI_BASE_URL"},
+		{"no cluster", map[string]string{"KUBECONFIG": "/nonexistent/kubeconfig"}, []string{"analyze"}, "no cluster configured: set KUBECONFIG"},
+		{"unknown command", nil, []string{"fly"}, `unknown command "fly"`},
+		{"analyze bad output", nil, []string{"analyze", "-o", "yaml"}, "-o must be text or json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t, tt.env)
+			var out bytes.Buffer
+			err := run(context.Background(), tt.args, stdio{in: strings.NewReader(""), out: &out, err: &out})
+			var msg bytes.Buffer
+			if code := exitCode(err, &msg); code != 2 {
+				t.Fatalf("exit code %d (err %v), want 2", code, err)
+			}
+			if !strings.Contains(msg.String(), tt.want) {
+				t.Errorf("message %q does not contain %q", msg.String(), tt.want)
+			}
+			if strings.Contains(msg.String(), "goroutine") || strings.Count(strings.TrimSpace(msg.String()), "\n") > 12 {
+				t.Errorf("the message should be one clear error, got:\n%s", msg.String())
+			}
+		})
+	}
+}
+
+func TestDefaultsWhenOnlyAKeyIsSet(t *testing.T) {
+	setEnv(t, map[string]string{"OPENAI_API_KEY": "sk-x", "SLACK_API_URL": "http://127.0.0.1:1/api"})
+	c, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Model != "gpt-4o-mini" || c.MaxSteps != 12 || c.SlackAPIURL != "http://127.0.0.1:1/api/" || c.slackConfigured() || !c.modelConfigured() {
+		t.Errorf("config = %+v", c)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	setEnv(t, nil)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, stdio{out: &out, err: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "kubertnetes ") {
+		t.Errorf("version printed %q", out.String())
+	}
+}
