@@ -12,6 +12,9 @@ import (
 type Conversation struct {
 	Messages []openai.ChatCompletionMessage `json:"messages"`
 	Usage    Usage                          `json:"usage"`
+	// Runbook is the runbook chosen at the first question ("-" for none);
+	// it stays for the whole thread so the prompt prefix never changes.
+	Runbook string `json:"runbook,omitempty"`
 }
 
 // Note adds a fact the model should know on its next turn, such as a human

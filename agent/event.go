@@ -36,11 +36,11 @@ type Answer struct {
 // ErrorEvent reports a failure the user should see (the model is down, say).
 type ErrorEvent struct{ Err error }
 
-func (Progress) event()     {}
-func (FindingEvent) event() {}
+func (Progress) event()      {}
+func (FindingEvent) event()  {}
 func (ProposalEvent) event() {}
-func (Answer) event()       {}
-func (ErrorEvent) event()   {}
+func (Answer) event()        {}
+func (ErrorEvent) event()    {}
 
 // Proposal is a fix the agent proposes: an id and the exact preview an
 // approval covers.

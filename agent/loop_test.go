@@ -54,7 +54,7 @@ func (r *recorder) progress() []Progress {
 }
 
 // demoNamespace loads the k3d demo app and waits for crashloop-app to crash.
-func demoNamespace(t *testing.T) (string, *kube.Reader) {
+func demoNamespace(t testing.TB) (string, *kube.Reader) {
 	t.Helper()
 	ns := plane.Namespace(t)
 	ctx := context.Background()
@@ -77,7 +77,7 @@ func demoNamespace(t *testing.T) (string, *kube.Reader) {
 	return ns, r
 }
 
-func newTestLoop(t *testing.T, llm *openaitest.Server, r *kube.Reader, opts LoopOptions) *Loop {
+func newTestLoop(t testing.TB, llm *openaitest.Server, r *kube.Reader, opts LoopOptions) *Loop {
 	t.Helper()
 	if opts.Model == "" {
 		opts.Model = openaitest.DefaultModel
@@ -137,9 +137,12 @@ func TestLoopInvestigatesWithParallelToolsAndProposes(t *testing.T) {
 	if last := third[len(third)-1]; !strings.Contains(last.Content, "has NOT been applied") {
 		t.Errorf("the model must be told the proposal is not applied: %q", last.Content)
 	}
-	// user, assistant (2 calls), 2 results, assistant (1 call), 1 result, answer
-	if len(conv.Messages) != 7 {
-		t.Errorf("conversation has %d messages, want 7 so a follow-up has the whole context", len(conv.Messages))
+	// The question, the first turn folded into a reference, the proposal
+	// turn in full, the answer: a follow-up keeps the whole context.
+	if len(conv.Messages) != 5 {
+		t.Errorf("conversation has %d messages, want 5", len(conv.Messages))
+	} else if f := conv.Messages[1].Content; !strings.HasPrefix(f, foldMark) || !strings.Contains(f, "get ") || !strings.Contains(f, "logs ") {
+		t.Errorf("the first turn should be folded into a reference naming both calls: %q", f)
 	}
 	if conv.Usage.Requests != 3 || conv.Usage.PromptTokens == 0 {
 		t.Errorf("usage = %+v, want 3 requests with prompt tokens counted", conv.Usage)

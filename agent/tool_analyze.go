@@ -13,13 +13,13 @@ import (
 type analyzeTool struct{ r *kube.Reader }
 
 type analyzeArgs struct {
-	Namespace string   `json:"namespace,omitempty" description:"Namespace to analyze; omit for the whole cluster"`
-	Names     []string `json:"names,omitempty" description:"Only findings about objects whose name contains one of these"`
+	Namespace string   `json:"namespace,omitempty" description:"omit for the whole cluster"`
+	Names     []string `json:"names,omitempty" description:"only objects whose name contains one of these"`
 }
 
 func (analyzeTool) Name() string { return "analyze" }
 func (analyzeTool) Description() string {
-	return "Run kubertnetes' built-in analyzers (crash loops, image pulls, missing config, OOM kills, unschedulable pods, unavailable deployments…) and return evidence-backed findings. A good first step. Read-only."
+	return "Built-in analyzers: crash loops, image pulls, missing config, OOM kills, unschedulable pods, unavailable replicas… with evidence. A good first step."
 }
 func (analyzeTool) NewArgs() any { return &analyzeArgs{} }
 func (analyzeTool) Target(a any) string {

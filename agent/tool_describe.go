@@ -10,14 +10,14 @@ import (
 type describeTool struct{ r *kube.Reader }
 
 type describeArgs struct {
-	Resource  string `json:"resource" description:"Resource type: pod, deployment, service, node, pvc…"`
-	Name      string `json:"name" description:"The object's exact name"`
-	Namespace string `json:"namespace,omitempty" description:"Namespace (omit for cluster-scoped kinds)"`
+	Resource  string `json:"resource"`
+	Name      string `json:"name"`
+	Namespace string `json:"namespace,omitempty"`
 }
 
 func (describeTool) Name() string { return "describe" }
 func (describeTool) Description() string {
-	return "Describe one object exactly like `kubectl describe`: its settings, state, conditions and recent events. Read-only."
+	return "kubectl describe: one object's settings, state, conditions and events."
 }
 func (describeTool) NewArgs() any { return &describeArgs{} }
 func (describeTool) Target(a any) string {

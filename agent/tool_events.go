@@ -10,17 +10,17 @@ import (
 type eventsTool struct{ r *kube.Reader }
 
 type eventsArgs struct {
-	Namespace     string `json:"namespace,omitempty" description:"Namespace; omit with all_namespaces"`
-	AllNamespaces bool   `json:"all_namespaces,omitempty" description:"Events of every namespace"`
-	Kind          string `json:"kind,omitempty" description:"Only events about objects of this kind (Pod, Deployment…)"`
-	Name          string `json:"name,omitempty" description:"Only events about the object with this name"`
-	WarningsOnly  bool   `json:"warnings_only,omitempty" description:"Only Warning events"`
-	Limit         int    `json:"limit,omitempty" description:"At most this many events (default 50)"`
+	Namespace     string `json:"namespace,omitempty"`
+	AllNamespaces bool   `json:"all_namespaces,omitempty"`
+	Kind          string `json:"kind,omitempty" description:"only about this kind"`
+	Name          string `json:"name,omitempty" description:"only about this object"`
+	WarningsOnly  bool   `json:"warnings_only,omitempty"`
+	Limit         int    `json:"limit,omitempty"`
 }
 
 func (eventsTool) Name() string { return "events" }
 func (eventsTool) Description() string {
-	return "List Kubernetes events newest first, optionally only warnings or only about one object. Read-only."
+	return "Events, newest first."
 }
 func (eventsTool) NewArgs() any { return &eventsArgs{} }
 func (eventsTool) Target(a any) string {

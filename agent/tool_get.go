@@ -11,18 +11,18 @@ import (
 type getTool struct{ r *kube.Reader }
 
 type getArgs struct {
-	Resource      string `json:"resource" description:"Resource type as kubectl accepts it: pods, deployments, services, endpoints, events, nodes, configmaps, ingresses, a CRD plural…"`
-	Namespace     string `json:"namespace,omitempty" description:"Namespace; omit with all_namespaces or for cluster-scoped kinds"`
-	Name          string `json:"name,omitempty" description:"One object's name: returns its full YAML (secrets redacted) instead of a table"`
-	AllNamespaces bool   `json:"all_namespaces,omitempty" description:"List across all namespaces"`
-	LabelSelector string `json:"label_selector,omitempty" description:"Label selector, e.g. app=web,tier!=db"`
-	FieldSelector string `json:"field_selector,omitempty" description:"Field selector, e.g. status.phase!=Running"`
-	Wide          bool   `json:"wide,omitempty" description:"More columns, like -o wide"`
+	Resource      string `json:"resource" description:"pods, deploy, svc, nodes, a CRD…"`
+	Namespace     string `json:"namespace,omitempty"`
+	Name          string `json:"name,omitempty" description:"one object: YAML instead of a table"`
+	AllNamespaces bool   `json:"all_namespaces,omitempty"`
+	LabelSelector string `json:"label_selector,omitempty"`
+	FieldSelector string `json:"field_selector,omitempty"`
+	Wide          bool   `json:"wide,omitempty"`
 }
 
 func (getTool) Name() string { return "get" }
 func (getTool) Description() string {
-	return "Read Kubernetes objects, like `kubectl get`. Without a name: a table of objects (status, restarts, age). With a name: that object's YAML. Read-only."
+	return "kubectl get: a table of objects, or one object's YAML."
 }
 func (getTool) NewArgs() any { return &getArgs{} }
 func (getTool) Target(a any) string {

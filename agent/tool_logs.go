@@ -10,18 +10,18 @@ import (
 type logsTool struct{ r *kube.Reader }
 
 type logsArgs struct {
-	Namespace    string `json:"namespace" description:"The pod's namespace"`
-	Pod          string `json:"pod" description:"Pod name, or deployment/NAME (also statefulset/, daemonset/, job/) to pick one of its pods"`
-	Container    string `json:"container,omitempty" description:"Container name; defaults to the first"`
-	Previous     bool   `json:"previous,omitempty" description:"Logs of the previous (crashed) run of the container"`
-	Tail         int64  `json:"tail,omitempty" description:"Only the last N lines"`
-	SinceSeconds int64  `json:"since_seconds,omitempty" description:"Only lines newer than this many seconds"`
-	Grep         string `json:"grep,omitempty" description:"Keep only lines matching this case-insensitive regular expression"`
+	Namespace    string `json:"namespace"`
+	Pod          string `json:"pod" description:"pod name or deployment/NAME"`
+	Container    string `json:"container,omitempty"`
+	Previous     bool   `json:"previous,omitempty" description:"the crashed previous run"`
+	Tail         int64  `json:"tail,omitempty"`
+	SinceSeconds int64  `json:"since_seconds,omitempty"`
+	Grep         string `json:"grep,omitempty" description:"case-insensitive regexp filter"`
 }
 
 func (logsTool) Name() string { return "logs" }
 func (logsTool) Description() string {
-	return "Read a container's logs, like `kubectl logs`. For a crash-looping container use previous=true to see why it exited. Output is capped; narrow with tail, since_seconds or grep. Read-only."
+	return "kubectl logs. For a crash loop use previous=true to see why it exited."
 }
 func (logsTool) NewArgs() any { return &logsArgs{} }
 func (logsTool) Target(a any) string {

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/kubertnetes/kubertnetes/kube"
 )
 
@@ -25,24 +27,37 @@ type envVar struct {
 	Value string `json:"value"`
 }
 
+// quantities are resource amounts, e.g. cpu "250m", memory "128Mi".
+type quantities struct {
+	CPU    string `json:"cpu,omitempty"`
+	Memory string `json:"memory,omitempty"`
+}
+
+type resourcesArg struct {
+	Requests *quantities `json:"requests,omitempty"`
+	Limits   *quantities `json:"limits,omitempty"`
+}
+
 type proposeArgs struct {
-	Kind      string   `json:"kind" description:"Kind of the object to change, usually the workload (Deployment, StatefulSet…), not a pod"`
-	Namespace string   `json:"namespace" description:"The object's namespace"`
-	Name      string   `json:"name" description:"The object's exact name"`
-	Operation string   `json:"operation" enum:"set-env,set-image,scale,rollout-restart,strategic-merge-patch,merge-patch,json-patch" description:"What to do"`
-	Container string   `json:"container,omitempty" description:"Container to change, for set-env and set-image"`
-	Env       []envVar `json:"env,omitempty" description:"Environment variables to set, for set-env"`
-	Image     string   `json:"image,omitempty" description:"New image, for set-image"`
-	Replicas  *int32   `json:"replicas,omitempty" description:"Replica count, for scale"`
-	Patch     string   `json:"patch,omitempty" description:"The patch document as JSON text, for the *-patch operations"`
-	Rationale string   `json:"rationale" description:"Why this fixes the problem, citing the evidence"`
-	Risk      string   `json:"risk,omitempty" description:"What could go wrong (a restart, downtime…)"`
-	Expected  string   `json:"expected,omitempty" description:"What will be true once it worked, e.g. pods Running and Ready"`
+	Kind      string        `json:"kind" description:"the owning workload (Deployment…), not a pod; Pod only for delete-pod"`
+	Namespace string        `json:"namespace"`
+	Name      string        `json:"name"`
+	Operation string        `json:"operation" enum:"set-env,set-image,set-resources,scale,rollout-restart,strategic-merge-patch,merge-patch,json-patch,delete-pod,create"`
+	Container string        `json:"container,omitempty"`
+	Env       []envVar      `json:"env,omitempty"`
+	Image     string        `json:"image,omitempty"`
+	Resources *resourcesArg `json:"resources,omitempty" description:"for set-resources"`
+	Replicas  *int32        `json:"replicas,omitempty"`
+	Patch     string        `json:"patch,omitempty" description:"JSON text, for the *-patch operations"`
+	Manifest  string        `json:"manifest,omitempty" description:"for create: the whole missing object as YAML or JSON text"`
+	Rationale string        `json:"rationale" description:"why, citing the evidence"`
+	Risk      string        `json:"risk,omitempty"`
+	Expected  string        `json:"expected,omitempty" description:"what verification should see"`
 }
 
 func (proposeTool) Name() string { return "propose_fix" }
 func (proposeTool) Description() string {
-	return "Propose one concrete fix once the evidence shows the cause. It is dry-run on the server and shown to a human as a diff with Approve/Reject buttons; it is applied only if they approve. Do not claim it was applied."
+	return "Propose one concrete fix once the evidence shows the cause. A human sees its server-side dry-run diff and approves or rejects it; never claim it was applied."
 }
 func (proposeTool) NewArgs() any { return &proposeArgs{} }
 func (proposeTool) Target(a any) string {
@@ -66,6 +81,16 @@ func (t proposeTool) Run(ctx context.Context, a any) (Result, error) {
 			fix.Env[e.Name] = e.Value
 		}
 	}
+	if r := p.Resources; r != nil {
+		fix.Resources = &kube.Resources{Requests: r.Requests.asMap(), Limits: r.Limits.asMap()}
+	}
+	if p.Manifest != "" {
+		m, err := yaml.YAMLToJSON([]byte(p.Manifest))
+		if err != nil {
+			return Result{}, fmt.Errorf("manifest is neither YAML nor JSON: %v", err)
+		}
+		fix.Manifest = m
+	}
 	if t.p == nil {
 		return Result{}, fmt.Errorf("fixes cannot be proposed: kubertnetes has no fixer configured")
 	}
@@ -76,6 +101,20 @@ func (t proposeTool) Run(ctx context.Context, a any) (Result, error) {
 	prop := Proposal{ID: NewID("fix"), Preview: *pv}
 	text := fmt.Sprintf("Proposal %s is now shown to the user with Approve/Reject buttons. It has NOT been applied. Server-side dry-run diff:\n%s", prop.ID, pv.Diff)
 	return Result{Text: text, Proposal: &prop}, nil
+}
+
+func (q *quantities) asMap() map[string]string {
+	if q == nil {
+		return nil
+	}
+	m := map[string]string{}
+	if q.CPU != "" {
+		m["cpu"] = q.CPU
+	}
+	if q.Memory != "" {
+		m["memory"] = q.Memory
+	}
+	return m
 }
 
 // NewID returns a short random id with a prefix, e.g. fix-3f2a9c1b7e.

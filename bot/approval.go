@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -53,9 +52,9 @@ func (b *Bot) decide(ctx context.Context, c click) {
 	if c.messageTS != "" {
 		rec.MessageTS = c.messageTS
 	}
-	if !b.isApprover(user) {
-		log.Warn("refused: not an approver")
-		b.ephemeral(ctx, channel, user, rec.ThreadTS, "You are not allowed to approve or reject fixes. Ask one of the approvers listed in KUBERTNETES_APPROVERS. Nothing was changed.")
+	if why := b.refusal(ctx, user, rec, approve); why != "" {
+		log.Warn("click refused", zap.String("why", why))
+		b.ephemeral(ctx, channel, user, rec.ThreadTS, why)
 		return
 	}
 	if rec.State != store.Pending {
@@ -75,45 +74,30 @@ func (b *Bot) decide(ctx context.Context, c click) {
 			return
 		}
 		log.Info("fix rejected")
+		b.audit(ctx, kube.FixRejected, rec, p.Preview, user, kube.Identity{}, "not applied", "")
 		b.decided(ctx, rec, p, fmt.Sprintf(":no_entry_sign: Rejected by <@%s> at %s. Nothing was changed.", user, stamp()))
 		b.enqueue(ctx, key, job{kind: jobNote, text: fmt.Sprintf("The user <@%s> REJECTED proposal %s (%s on %s); it was not applied. Do not propose the same change again; ask what they prefer or look for another cause.", user, id, p.Preview.Fix.Operation, p.Preview.Fix.Target)})
 		return
 	}
 	if time.Since(rec.CreatedAt) > b.cfg.ProposalTTL {
+		expired := fmt.Sprintf(":hourglass: Expired: proposals can be approved for %s. Nothing was changed. Ask me to propose it again for a fresh preview.", b.cfg.ProposalTTL)
 		if ok, _ := b.store.Transition(ctx, id, store.Pending, store.Failed, user); ok {
-			b.decided(ctx, rec, p, fmt.Sprintf(":hourglass: Expired: proposals can be approved for %s. Nothing was changed. Ask me to propose it again for a fresh preview.", b.cfg.ProposalTTL))
+			b.decided(ctx, rec, p, expired)
 		}
+		b.ephemeral(ctx, channel, user, rec.ThreadTS, fmt.Sprintf("Proposal %s has expired and was not applied. Reply in the thread with \"propose it again\" and I will preview it afresh.", id))
+		return
+	}
+	as, mapped := b.identity(user)
+	if !mapped {
+		log.Warn("refused: approver has no Kubernetes identity")
+		b.ephemeral(ctx, channel, user, rec.ThreadTS, unmapped(user))
 		return
 	}
 	if ok, err := b.store.Transition(ctx, id, store.Pending, store.Applying, user); err != nil || !ok {
 		b.ephemeral(ctx, channel, user, rec.ThreadTS, "This proposal is already being applied or was decided.")
 		return
 	}
-	if b.applier == nil {
-		_, _ = b.store.Transition(ctx, id, store.Applying, store.Failed, user)
-		b.decided(ctx, rec, p, ":warning: kubertnetes has no fixer configured, so nothing was applied.")
-		return
-	}
-	log.Info("fix approved; applying")
-	b.decided(ctx, rec, p, fmt.Sprintf(":hourglass_flowing_sand: Approved by <@%s>; applying…", user))
-	applied, err := b.applier.Apply(ctx, p.Preview)
-	if err != nil {
-		_, _ = b.store.Transition(ctx, id, store.Applying, store.Failed, user)
-		log.Warn("apply failed", zap.Error(err))
-		msg := fmt.Sprintf(":x: Approved by <@%s> but not applied: %v", user, err)
-		if errors.Is(err, kube.ErrConflict) {
-			msg += " Ask me to propose it again."
-		}
-		b.decided(ctx, rec, p, msg)
-		b.reply(ctx, rec.Channel, rec.ThreadTS, msg)
-		return
-	}
-	_, _ = b.store.Transition(ctx, id, store.Applying, store.Applied, user)
-	msg := fmt.Sprintf(":white_check_mark: Applied by <@%s> at %s (%s is now at resourceVersion %s).", user, applied.At.UTC().Format(time.RFC3339), p.Preview.Fix.Target, applied.ResourceVersion)
-	log.Info("fix applied", zap.String("resource_version", applied.ResourceVersion))
-	b.decided(ctx, rec, p, msg)
-	b.reply(ctx, rec.Channel, rec.ThreadTS, msg)
-	b.enqueue(ctx, key, job{kind: jobNote, text: fmt.Sprintf("The user <@%s> approved proposal %s and it was APPLIED to %s.", user, id, p.Preview.Fix.Target)})
+	b.applyApproved(ctx, rec, p, user, as)
 }
 
 // decided updates the proposal message in place with the outcome.

@@ -20,20 +20,60 @@ import (
 
 // Config is the bot's behaviour.
 type Config struct {
-	// Approvers are the Slack user ids allowed to approve or reject fixes.
-	// Empty means nobody can: proposals are shown but cannot be applied.
+	// Approvers are the Slack user ids (U…, W…) and user-group ids (S…)
+	// allowed to approve or reject fixes; groups are expanded with
+	// usergroups.users.list (scope usergroups:read) and cached for a
+	// minute. Empty means nobody can: proposals are shown but cannot be
+	// applied.
 	Approvers []string
+	// RequesterCannotApprove refuses an approval by the person whose
+	// question led to the proposal: someone else must approve it.
+	RequesterCannotApprove bool
 	// Channels, when set, are the only channel ids the bot works in.
 	Channels []string
 	// ProposalTTL is how long a proposal can be approved (default 30 minutes).
 	ProposalTTL time.Duration
 	// MaxInvestigations bounds investigations running at once (default 8).
 	MaxInvestigations int
+	// PostInterval paces chat.postMessage per channel: on average one
+	// message per interval, in bursts of up to postBurst, queued and never
+	// dropped (default 1 s, Slack's limit). chat.update, reactions and
+	// ephemeral messages are not paced.
+	PostInterval time.Duration
+	// Price, when known, turns the thread's token use into an estimated cost.
+	Price Price
+	// Impersonate maps approvers' Slack user ids to the Kubernetes
+	// identities their approved fixes are applied as. Nil applies every
+	// fix as the fixer's own identity; when set, an approver without an
+	// entry cannot apply.
+	Impersonate map[string]kube.Identity
+	// Verify bounds the verification after a fix is applied.
+	Verify kube.VerifyOptions
 }
 
-// Applier applies an approved preview; *kube.Fixer satisfies it.
+// Price is what the model costs, in USD per million tokens.
+type Price struct {
+	Prompt, Completion float64
+}
+
+// Cost is the price of a number of tokens, in USD.
+func (p Price) Cost(promptTokens, completionTokens int) float64 {
+	return (p.Prompt*float64(promptTokens) + p.Completion*float64(completionTokens)) / 1e6
+}
+
+// Applier applies an approved preview as an identity (the zero Identity
+// is the fixer's own); *kube.Fixer satisfies it.
 type Applier interface {
-	Apply(ctx context.Context, p kube.Preview) (kube.Applied, error)
+	Apply(ctx context.Context, p kube.Preview, as kube.Identity) (kube.Applied, error)
+}
+
+// Verifier follows an applied fix up: it watches for the expected effect,
+// re-previews a fix whose object changed, and previews rollbacks;
+// *kube.Fixer satisfies it. Without one the bot applies and stops there.
+type Verifier interface {
+	Verify(ctx context.Context, a kube.Applied, opts kube.VerifyOptions) (kube.Verification, error)
+	Repreview(ctx context.Context, p kube.Preview) (*kube.Preview, error)
+	Preview(ctx context.Context, fix kube.Fix) (*kube.Preview, error)
 }
 
 // Deps are the bot's collaborators.
@@ -42,8 +82,11 @@ type Deps struct {
 	Socket  *socketmode.Client
 	Brain   agent.Brain
 	Applier Applier
-	Store   store.Store
-	Log     *zap.Logger
+	// Verifier and Auditor are optional.
+	Verifier Verifier
+	Auditor  kube.Auditor
+	Store    store.Store
+	Log      *zap.Logger
 }
 
 // Bot is kubertnetes in Slack.
@@ -53,10 +96,14 @@ type Bot struct {
 	socket  *socketmode.Client
 	brain   agent.Brain
 	applier Applier
+	verify  Verifier
+	auditor kube.Auditor
 	store   store.Store
 	log     *zap.Logger
 	self    string // the bot's own user id, from auth.test
 	slots   chan struct{}
+	pace    *pacer
+	approve *approvers
 
 	mu       sync.Mutex
 	threads  map[string]*thread
@@ -91,9 +138,13 @@ func New(cfg Config, d Deps) (*Bot, error) {
 	if cfg.MaxInvestigations <= 0 {
 		cfg.MaxInvestigations = 8
 	}
+	if cfg.PostInterval <= 0 {
+		cfg.PostInterval = time.Second
+	}
 	return &Bot{
-		cfg: cfg, api: d.API, socket: d.Socket, brain: d.Brain, applier: d.Applier, store: d.Store, log: d.Log,
+		cfg: cfg, api: d.API, socket: d.Socket, brain: d.Brain, applier: d.Applier, verify: d.Verifier, auditor: d.Auditor, store: d.Store, log: d.Log,
 		slots: make(chan struct{}, cfg.MaxInvestigations), threads: map[string]*thread{}, warnedCh: map[string]bool{},
+		pace: newPacer(cfg.PostInterval), approve: newApprovers(d.API, cfg.Approvers),
 	}, nil
 }
 
@@ -121,5 +172,3 @@ func (b *Bot) Run(ctx context.Context) error {
 func (b *Bot) allowedChannel(channel string) bool {
 	return len(b.cfg.Channels) == 0 || slices.Contains(b.cfg.Channels, channel) || (channel != "" && channel[0] == 'D')
 }
-
-func (b *Bot) isApprover(user string) bool { return slices.Contains(b.cfg.Approvers, user) }

@@ -1,103 +1,12 @@
 package bot
 
 import (
-	"context"
-	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
-
-	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
-	"github.com/kubertnetes/kubertnetes/store"
 )
-
-// echoBrain answers every question with what it was asked and how much of
-// the conversation it remembers, so tests can see routing and memory.
-type echoBrain struct {
-	mu    sync.Mutex
-	asked []string
-	delay time.Duration
-}
-
-func (*echoBrain) Name() string { return "echo" }
-
-func (b *echoBrain) Ask(ctx context.Context, conv *agent.Conversation, q string, emit func(agent.Event)) error {
-	b.mu.Lock()
-	b.asked = append(b.asked, q)
-	delay := b.delay
-	b.mu.Unlock()
-	emit(agent.Progress{Tool: "get", Target: "pods", Done: true, Duration: time.Millisecond})
-	if delay > 0 {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
-	}
-	remembered := len(conv.Messages)
-	conv.Note(q)
-	emit(agent.Answer{Text: fmt.Sprintf("answer to %q (remembered %d)", q, remembered)})
-	return nil
-}
-
-func (b *echoBrain) questions() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.asked...)
-}
-
-type harness struct {
-	slack *slacktest.Server
-	brain *echoBrain
-}
-
-func startBot(t *testing.T, cfg Config, opts ...slacktest.Option) *harness {
-	t.Helper()
-	s := slacktest.New(t, opts...)
-	api := slack.New(s.BotToken(), slack.OptionAppLevelToken(s.AppToken()), slack.OptionAPIURL(s.APIURL()))
-	brain := &echoBrain{}
-	b, err := New(cfg, Deps{API: api, Socket: socketmode.New(api), Brain: brain, Store: store.NewMemory(store.Retention{})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run returned %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("Run did not return after cancellation")
-		}
-	})
-	s.WaitConnected(t, 1)
-	return &harness{slack: s, brain: brain}
-}
-
-func (h *harness) answers(channel, thread string) []string {
-	var out []string
-	for _, m := range h.slack.Thread(channel, thread) {
-		if m.BotID != "" && strings.HasPrefix(m.Text, "answer to") {
-			out = append(out, m.Text)
-		}
-	}
-	return out
-}
-
-func (h *harness) waitAnswers(t *testing.T, channel, thread string, n int) []string {
-	t.Helper()
-	h.slack.WaitUntil(t, 10*time.Second, func() bool { return len(h.answers(channel, thread)) >= n }, "%d answer(s) in thread %s", n, thread)
-	return h.answers(channel, thread)
-}
 
 func TestMentionIsAnsweredOnceInItsThread(t *testing.T) {
 	h := startBot(t, Config{})

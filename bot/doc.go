@@ -6,10 +6,26 @@
 // gets a worker that runs one investigation at a time through an
 // agent.Brain, posting progress, findings, proposals and the answer in the
 // thread. Approve/Reject clicks on a proposal are checked against the
-// approver list and only then reach the Applier.
+// approver list and only then reach the Applier, which applies the fix as
+// the approver's mapped Kubernetes identity (Config.Impersonate) or its
+// own. The Verifier then watches it: the thread and the proposal say
+// whether it was verified, a conflict brings a fresh proposal, and a fix
+// that is not verified a rollback proposal. The Auditor records each step.
+//
+// Slack's rules, kept in one place each: posts are paced per channel
+// (post.go: about one chat.postMessage per second after a short burst,
+// queued, never dropped; 429s wait out Retry-After); output is split or
+// trimmed to Slack's limits (render.go); an investigation posts its first
+// few findings alone and lists the rest in one message (findings.go);
+// approvers may be users or user groups, expanded and cached for a minute
+// (approvers.go). The conversation is checkpointed in the Store as it
+// grows (conversation.go), so a process killed mid-investigation restarts
+// with the thread's memory, its stale status message marked interrupted,
+// and its proposals still clickable.
 //
 //	b, err := bot.New(bot.Config{Approvers: []string{"U123"}}, bot.Deps{
-//		API: api, Socket: socketmode.New(api), Brain: brain, Applier: fixer, Store: st, Log: log,
+//		API: api, Socket: socketmode.New(api), Brain: brain, Applier: fixer, Verifier: fixer,
+//		Auditor: auditor, Store: st, Log: log,
 //	})
 //	err = b.Run(ctx) // returns after every worker has stopped
 package bot

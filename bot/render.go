@@ -104,8 +104,12 @@ func renderFinding(f kube.Finding) (string, []slack.Block) {
 // server-side dry-run diff and the two buttons.
 func renderProposal(p agent.Proposal) (string, []slack.Block) {
 	fix := p.Preview.Fix
-	text := fmt.Sprintf("Proposed fix for %s: %s", fix.Target, fix.Operation)
-	head := fmt.Sprintf(":wrench: *Proposed fix* for `%s/%s` in `%s` — %s\n*Why:* %s", strings.ToLower(p.Preview.Kind), fix.Target.Name, fix.Target.Namespace, fix.Operation, fix.Rationale)
+	what, icon := "Proposed fix", ":wrench:"
+	if fix.Undoes != "" {
+		what, icon = "Proposed rollback", ":rewind:"
+	}
+	text := fmt.Sprintf("%s for %s: %s", what, fix.Target, fix.Operation)
+	head := fmt.Sprintf("%s *%s* for `%s/%s` in `%s` — %s\n*Why:* %s", icon, what, strings.ToLower(p.Preview.Kind), fix.Target.Name, fix.Target.Namespace, fix.Operation, fix.Rationale)
 	if fix.Risk != "" {
 		head += "\n*Risk:* " + fix.Risk
 	}
@@ -138,23 +142,65 @@ func renderDecided(p agent.Proposal, outcome string) (string, []slack.Block) {
 	return trim(text+" — "+outcome, maxText), out
 }
 
-// renderAnswer is the final diagnosis with the thread's token use.
-func renderAnswer(a agent.Answer, total agent.Usage) (string, []slack.Block) {
+// renderAnswer is the final diagnosis with the thread's token use and,
+// when the model's price is known, its estimated cost.
+func renderAnswer(a agent.Answer, total agent.Usage, price Price) (string, []slack.Block) {
 	body := strings.TrimSpace(a.Text)
 	if body == "" {
 		body = "(the model returned an empty answer)"
 	}
 	var blocks []slack.Block
-	for _, chunk := range chunks(body, maxSectionText) {
+	parts := chunks(body, maxSectionText)
+	if len(parts) > maxBlocks-1 { // one block stays for the usage line
+		parts = parts[:maxBlocks-1]
+		last := []rune(parts[len(parts)-1])
+		parts[len(parts)-1] = string(last[:min(len(last), maxSectionText-60)]) + "\n… (trimmed: too long for Slack)"
+	}
+	for _, chunk := range parts {
+		blocks = append(blocks, section(chunk))
+	}
+	if total.Requests > 0 {
+		use := fmt.Sprintf("Thread usage: %d model calls, %d prompt + %d completion tokens", total.Requests, total.PromptTokens, total.CompletionTokens)
+		if price != (Price{}) {
+			use += " · ≈ " + dollars(price.Cost(total.PromptTokens, total.CompletionTokens))
+		}
+		blocks = append(blocks, contextText(use))
+	}
+	return trim(body, maxText), blocks
+}
+
+// dollars formats an estimated cost: cents for a dollar or more, four
+// decimals below (a small question costs a fraction of a cent).
+func dollars(usd float64) string {
+	if usd >= 1 {
+		return fmt.Sprintf("$%.2f", usd)
+	}
+	return fmt.Sprintf("$%.4f", usd)
+}
+
+// renderFindingList lists findings one line each, for an investigation
+// that found more than it should post one by one.
+func renderFindingList(fs []kube.Finding) (string, []slack.Block) {
+	sorted := append([]kube.Finding(nil), fs...)
+	kube.SortFindings(sorted)
+	title := fmt.Sprintf("%d more finding(s)", len(sorted))
+	lines := make([]string, len(sorted))
+	for i, f := range sorted {
+		lines[i] = trim(fmt.Sprintf("%s *%s* — `%s`: %s", severityEmoji[f.Severity], f.Reason, f.Object, f.Message), 500)
+	}
+	blocks := []slack.Block{section("*" + title + "*")}
+	shown := 0
+	for _, chunk := range chunks(strings.Join(lines, "\n"), maxSectionText) {
 		if len(blocks) == maxBlocks-1 {
 			break
 		}
 		blocks = append(blocks, section(chunk))
+		shown += strings.Count(chunk, "\n") + 1
 	}
-	if total.Requests > 0 {
-		blocks = append(blocks, contextText(fmt.Sprintf("Thread usage: %d model calls, %d prompt + %d completion tokens", total.Requests, total.PromptTokens, total.CompletionTokens)))
+	if shown < len(lines) {
+		blocks = append(blocks, contextText(fmt.Sprintf("… and more: ask me about a namespace or an object to narrow it down (%d findings in all).", len(lines))))
 	}
-	return trim(body, maxText), blocks
+	return trim(title+": "+strings.Join(lines, "; "), maxText), blocks
 }
 
 // chunks splits s at line breaks into pieces of at most n runes.

@@ -6,9 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
-	"go.uber.org/zap"
 
 	"github.com/kubertnetes/kubertnetes/store"
 )
@@ -17,29 +15,40 @@ import (
 var mentionTag = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
 
 // onEvent routes one Events API event. Slack retries an event it thinks
-// was not acked under the same event_id: handle each id once.
+// was not acked under the same event_id: a question is handled once per
+// id (and once per message, see question). Events that are not questions
+// (our own posts coming back, chatter, edits) cost no write at all.
 func (b *Bot) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) {
+	j, ok := b.route(ctx, ev.InnerEvent.Data)
+	if !ok {
+		return
+	}
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
 		if first, err := b.store.MarkSeen(ctx, "event/"+cb.EventID); err != nil || !first {
 			return
 		}
 	}
-	switch e := ev.InnerEvent.Data.(type) {
+	b.question(ctx, j)
+}
+
+// route turns an event into a question for the bot, or reports it is none.
+func (b *Bot) route(ctx context.Context, data any) (job, bool) {
+	switch e := data.(type) {
 	case *slackevents.AppMentionEvent:
 		if e.User == "" || e.User == b.self || e.BotID != "" {
-			return
+			return job{}, false
 		}
 		root := e.ThreadTimeStamp
 		if root == "" {
 			root = e.TimeStamp
 		}
-		b.question(ctx, job{channel: e.Channel, root: root, ts: e.TimeStamp, user: e.User, text: e.Text})
+		return job{channel: e.Channel, root: root, ts: e.TimeStamp, user: e.User, text: e.Text}, true
 	case *slackevents.MessageEvent:
 		// Edits, deletions, joins and every bot (ourselves included: our
 		// posts come back with our user id and a bot_id, no subtype) are
 		// not questions.
 		if e.SubType != "" || e.BotID != "" || e.User == "" || e.User == b.self {
-			return
+			return job{}, false
 		}
 		switch {
 		case e.ChannelType == "im":
@@ -47,11 +56,12 @@ func (b *Bot) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) {
 			if root == "" {
 				root = e.TimeStamp
 			}
-			b.question(ctx, job{channel: e.Channel, root: root, ts: e.TimeStamp, user: e.User, text: e.Text})
+			return job{channel: e.Channel, root: root, ts: e.TimeStamp, user: e.User, text: e.Text}, true
 		case e.ThreadTimeStamp != "" && e.ThreadTimeStamp != e.TimeStamp && b.participates(ctx, e.Channel, e.ThreadTimeStamp):
-			b.question(ctx, job{channel: e.Channel, root: e.ThreadTimeStamp, ts: e.TimeStamp, user: e.User, text: e.Text})
+			return job{channel: e.Channel, root: e.ThreadTimeStamp, ts: e.TimeStamp, user: e.User, text: e.Text}, true
 		}
 	}
+	return job{}, false
 }
 
 // participates reports whether the bot has a conversation in a thread.
@@ -117,15 +127,6 @@ func (b *Bot) async(f func()) {
 		defer b.workers.Done()
 		f()
 	}()
-}
-
-// reply posts plain text in a thread, logging a failure.
-func (b *Bot) reply(ctx context.Context, channel, thread, text string) string {
-	ts, err := b.post(ctx, channel, slack.MsgOptionText(trim(text, maxText), false), slack.MsgOptionTS(thread))
-	if err != nil {
-		b.log.Warn("post reply", zap.String("channel", channel), zap.Error(err))
-	}
-	return ts
 }
 
 var errNotFound = store.ErrNotFound

@@ -5,10 +5,11 @@ import (
 	_ "embed"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubertnetes/kubertnetes/localcluster"
 )
 
 //go:embed faulty-deploy.yaml
@@ -26,10 +27,37 @@ type ContainerLogs struct {
 
 // Simulation is the demo prepared for the simulated control plane.
 type Simulation struct {
-	// Objects are the manifests' objects, with simulation markers added
-	// to the pod templates that would crash on a real kubelet.
+	// Objects are the manifests' objects, unchanged: which pods crash is
+	// decided by CrashRules from each pod's own spec.
 	Objects []map[string]any
 	Logs    []ContainerLogs
+}
+
+// CrashRules are the demo containers' start-up checks as the simulated
+// plane's kwok evaluates them on every pod's spec: crashloop-app's script
+// exits 1 when LISTEN_PORT is empty or has a character that is not a
+// digit. A fix that makes the
+// value a number rolls out pods that start; one that does not, crash-loops.
+// Pass them to localcluster.Start (Options.CrashRules).
+func CrashRules() []localcluster.CrashRule {
+	return []localcluster.CrashRule{{
+		Name:     "listen-port-not-a-number",
+		When:     `[.spec.containers[]?.env[]? | select(.name == "LISTEN_PORT") | .value | strings | test("^[0-9]+$") | not] | any`,
+		ExitCode: 1,
+	}}
+}
+
+// portNumber is the same check in Go, for the simulated logs.
+func portNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Simulate decides from the manifests' spec what a real kubelet would see.
@@ -59,8 +87,7 @@ func Simulate(src []byte) (Simulation, error) {
 			cname, _ := c["name"].(string)
 			env := containerEnv(c, config)
 			if port, ok := env["LISTEN_PORT"]; ok {
-				if _, err := strconv.Atoi(port); err != nil {
-					annotate(tmpl, map[string]any{"kwok.x-k8s.io/crashloop": "true", "kwok.x-k8s.io/crashloop-exit-code": "1"})
+				if !portNumber(port) {
 					lines := []string{"crashloop-app starting", fmt.Sprintf("FATAL: LISTEN_PORT=%q is not a port number (set env LISTEN_PORT to e.g. 8080)", port)}
 					sim.Logs = append(sim.Logs, ContainerLogs{Container: cname, Current: lines, Previous: lines})
 				}
@@ -163,16 +190,4 @@ func containerEnv(c map[string]any, config map[string]map[string]any) map[string
 		}
 	}
 	return env
-}
-
-func annotate(tmpl map[string]any, add map[string]any) {
-	md := nested(tmpl, "metadata")
-	ann, _ := md["annotations"].(map[string]any)
-	if ann == nil {
-		ann = map[string]any{}
-		md["annotations"] = ann
-	}
-	for k, v := range add {
-		ann[k] = v
-	}
 }

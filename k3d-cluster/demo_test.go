@@ -10,18 +10,11 @@ func TestSimulateCrashesOnlyWhatTheScriptsWouldCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	crashing := map[string]bool{}
+	// The objects go to the plane as a k3d user applies them: the crash is
+	// decided by CrashRules from the pods' spec, not by markers.
 	for _, o := range sim.Objects {
-		if kindName(o) != "Deployment" {
-			continue
-		}
-		ann, _ := nested(o, "spec", "template", "metadata")["annotations"].(map[string]any)
-		crashing[name(o)] = ann["kwok.x-k8s.io/crashloop"] == "true"
-	}
-	want := map[string]bool{"crashloop-app": true, "backend": false, "faulty-app": false}
-	for n, w := range want {
-		if crashing[n] != w {
-			t.Errorf("deployment %s crashing = %v, want %v", n, crashing[n], w)
+		if ann := nested(o, "spec", "template", "metadata")["annotations"]; ann != nil {
+			t.Errorf("%s %s: pod template annotations %v, want none", kindName(o), name(o), ann)
 		}
 	}
 	logs := map[string]string{}
@@ -33,6 +26,24 @@ func TestSimulateCrashesOnlyWhatTheScriptsWouldCrash(t *testing.T) {
 	}
 	if !strings.Contains(logs["checker"], "status: BAD - cannot reach backend at http://backend-svc:8080/healthz") {
 		t.Errorf("checker logs = %q, want the BAD status naming backend-svc", logs["checker"])
+	}
+	for _, c := range []string{"backend", "web"} {
+		if strings.Contains(logs[c], "FATAL") {
+			t.Errorf("%s logs = %q, want no crash", c, logs[c])
+		}
+	}
+}
+
+func TestPortNumberMatchesTheScript(t *testing.T) {
+	// The script exits 1 when LISTEN_PORT is empty or has a non-digit.
+	for v, want := range map[string]bool{"8080": true, "0": true, "eighty": false, "": false, "80a": false, "+80": false, "-1": false, " 80": false} {
+		if got := portNumber(v); got != want {
+			t.Errorf("portNumber(%q) = %v, want %v", v, got, want)
+		}
+	}
+	rules := CrashRules()
+	if len(rules) != 1 || !strings.Contains(rules[0].When, `"LISTEN_PORT"`) || !strings.Contains(rules[0].When, `test("^[0-9]+$") | not`) {
+		t.Errorf("CrashRules() = %+v, want the LISTEN_PORT digits rule", rules)
 	}
 }
 

@@ -4,11 +4,16 @@
 // crashloop-app crash-loops with its FATAL log line, and faulty-app's
 // checker logs that the backend cannot be reached.
 //
-// The simulation is decided from the manifests' own spec, the way the
-// containers' scripts decide it on k3d (a non-numeric LISTEN_PORT crashes;
-// a BACKEND_URL naming no Service fails). Simulation markers are kwok
-// annotations (kwok.x-k8s.io/*), which kube's Redactor hides from every
-// tool and analyzer.
+// The simulation is decided from the objects' own spec, the way the
+// containers' scripts decide it on k3d. The objects are created unchanged.
+// Crashes come from CrashRules, which the plane's kwok evaluates on every
+// pod's spec: a container whose env LISTEN_PORT (a literal value in the pod
+// spec) is empty or not all digits crash-loops with exit code 1, as
+// crashloop-app's script does. So a fix setting LISTEN_PORT=8080 rolls out
+// a pod that goes Ready, and LISTEN_PORT=eighty-one keeps crash-looping.
+// Logs are set by container name (a BACKEND_URL naming no Service logs a
+// failure); they do not change when the spec is fixed.
 //
-//	err := k3dcluster.Load(ctx, cfg, cluster, "default")
+//	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, CrashRules: k3dcluster.CrashRules()})
+//	err = k3dcluster.Load(ctx, c.RESTConfig(), c, "default")
 package k3dcluster

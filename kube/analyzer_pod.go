@@ -91,9 +91,13 @@ func checkPod(p *corev1.Pod) []Finding {
 			Fix:      "Check the node's pressure conditions and the pod's resource requests.",
 		})
 	}
-	for _, cs := range p.Status.ContainerStatuses {
-		if f, ok := checkContainer(ref, cs); ok {
-			out = append(out, f)
+	// Init containers first: a crash-looping one (Init:CrashLoopBackOff)
+	// keeps the others from ever starting.
+	for _, statuses := range [][]corev1.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses} {
+		for _, cs := range statuses {
+			if f, ok := checkContainer(ref, cs); ok {
+				out = append(out, f)
+			}
 		}
 	}
 	return out

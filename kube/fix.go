@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // Operation is what a Fix does to its target.
@@ -21,13 +19,16 @@ const (
 	OpJSONPatch      Operation = "json-patch"
 	OpSetEnv         Operation = "set-env"
 	OpSetImage       Operation = "set-image"
+	OpSetResources   Operation = "set-resources"
 	OpScale          Operation = "scale"
 	OpRolloutRestart Operation = "rollout-restart"
+	OpDeletePod      Operation = "delete-pod"
+	OpCreate         Operation = "create"
 )
 
 // Operations lists the supported operations, for schemas and errors.
 func Operations() []Operation {
-	return []Operation{OpSetEnv, OpSetImage, OpScale, OpRolloutRestart, OpStrategicMerge, OpMergePatch, OpJSONPatch}
+	return []Operation{OpSetEnv, OpSetImage, OpSetResources, OpScale, OpRolloutRestart, OpStrategicMerge, OpMergePatch, OpJSONPatch, OpDeletePod, OpCreate}
 }
 
 // Target is the object a Fix changes.
@@ -42,6 +43,13 @@ func (t Target) String() string {
 	return fmt.Sprintf("%s/%s in namespace %s", strings.ToLower(t.Kind), t.Name, t.Namespace)
 }
 
+// Resources are container requests and limits by resource name (cpu,
+// memory, ephemeral-storage …) as quantities ("250m", "128Mi").
+type Resources struct {
+	Requests map[string]string `json:"requests,omitempty"`
+	Limits   map[string]string `json:"limits,omitempty"`
+}
+
 // Fix is a typed change proposal. It is data: nothing applies it but an
 // approval reaching Fixer.Apply.
 type Fix struct {
@@ -49,15 +57,21 @@ type Fix struct {
 	Operation Operation `json:"operation"`
 	// Patch is the patch document for the *-patch operations.
 	Patch json.RawMessage `json:"patch,omitempty"`
-	// Container names the container for set-env and set-image.
+	// Container names the container for set-env, set-image and set-resources.
 	Container string            `json:"container,omitempty"`
 	Env       map[string]string `json:"env,omitempty"`
 	Image     string            `json:"image,omitempty"`
+	Resources *Resources        `json:"resources,omitempty"`
 	Replicas  *int32            `json:"replicas,omitempty"`
-	Rationale string            `json:"rationale"`
-	Risk      string            `json:"risk,omitempty"`
+	// Manifest is the whole object (JSON) that create makes.
+	Manifest  json.RawMessage `json:"manifest,omitempty"`
+	Rationale string          `json:"rationale"`
+	Risk      string          `json:"risk,omitempty"`
 	// Expected is the effect verification will look for.
 	Expected string `json:"expected,omitempty"`
+	// Undoes is the patch hash of the applied fix this one rolls back
+	// (set by Rollback): a rollback is never rolled back in turn.
+	Undoes string `json:"undoes,omitempty"`
 }
 
 // Validate checks a Fix is complete before anything is sent to the cluster.
@@ -90,13 +104,23 @@ func (f Fix) Validate() error {
 		if f.Image == "" {
 			missing = append(missing, "image")
 		}
+	case OpSetResources:
+		if err := f.Resources.validate(); err != nil {
+			return err
+		}
 	case OpScale:
 		if f.Replicas == nil {
 			missing = append(missing, "replicas")
 		} else if *f.Replicas < 0 {
 			return fmt.Errorf("fix: replicas must be 0 or more")
 		}
-	case OpRolloutRestart:
+	case OpRolloutRestart, OpDeletePod: // the target says it all; the policy checks the kind
+	case OpCreate:
+		if len(f.Manifest) == 0 {
+			missing = append(missing, "manifest")
+		} else if !json.Valid(f.Manifest) {
+			return fmt.Errorf("fix: manifest is not valid JSON")
+		}
 	case "":
 		missing = append(missing, "operation")
 	default:
@@ -108,102 +132,37 @@ func (f Fix) Validate() error {
 	return nil
 }
 
-// patch compiles the Fix against the current object into one patch. The
-// result embeds the previewed resourceVersion, so applying it later fails
-// with a conflict if the object changed in between.
-func (f Fix) patch(cur *unstructured.Unstructured, now time.Time) (types.PatchType, []byte, error) {
-	rv := cur.GetResourceVersion()
-	switch f.Operation {
-	case OpJSONPatch:
-		var ops []any
-		if err := json.Unmarshal(f.Patch, &ops); err != nil {
-			return "", nil, fmt.Errorf("json-patch must be an array of operations: %w", err)
-		}
-		ops = append([]any{map[string]any{"op": "test", "path": "/metadata/resourceVersion", "value": rv}}, ops...)
-		b, err := json.Marshal(ops)
-		return types.JSONPatchType, b, err
-	case OpStrategicMerge, OpMergePatch:
-		var doc map[string]any
-		if err := json.Unmarshal(f.Patch, &doc); err != nil {
-			return "", nil, fmt.Errorf("%s must be a JSON object: %w", f.Operation, err)
-		}
-		pt := types.StrategicMergePatchType
-		if f.Operation == OpMergePatch {
-			pt = types.MergePatchType
-		}
-		b, err := json.Marshal(withResourceVersion(doc, rv))
-		return pt, b, err
-	case OpSetEnv, OpSetImage:
-		c, err := f.container(cur)
-		if err != nil {
-			return "", nil, err
-		}
-		entry := map[string]any{"name": c}
-		if f.Operation == OpSetImage {
-			entry["image"] = f.Image
-		} else {
-			keys := make([]string, 0, len(f.Env))
-			for k := range f.Env {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			env := make([]any, 0, len(keys))
-			for _, k := range keys {
-				env = append(env, map[string]any{"name": k, "value": f.Env[k]})
-			}
-			entry["env"] = env
-		}
-		doc := map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{entry}}}}}
-		b, err := json.Marshal(withResourceVersion(doc, rv))
-		return types.StrategicMergePatchType, b, err
-	case OpScale:
-		b, err := json.Marshal(withResourceVersion(map[string]any{"spec": map[string]any{"replicas": *f.Replicas}}, rv))
-		return types.MergePatchType, b, err
-	case OpRolloutRestart:
-		doc := map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{
-			"annotations": map[string]any{"kubectl.kubernetes.io/restartedAt": now.UTC().Format(time.RFC3339)},
-		}}}}
-		b, err := json.Marshal(withResourceVersion(doc, rv))
-		return types.StrategicMergePatchType, b, err
+// validate checks set-resources' quantities.
+func (r *Resources) validate() error {
+	if r == nil || len(r.Requests)+len(r.Limits) == 0 {
+		return fmt.Errorf("fix: missing resources (requests and/or limits)")
 	}
-	return "", nil, fmt.Errorf("unknown operation %q", f.Operation)
+	for _, set := range []struct {
+		name string
+		m    map[string]string
+	}{{"requests", r.Requests}, {"limits", r.Limits}} {
+		names := make([]string, 0, len(set.m))
+		for n := range set.m {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if !resourceName(n) {
+				return fmt.Errorf("fix: resources.%s has %q, which is not a resource name (cpu, memory, ephemeral-storage, hugepages-2Mi, vendor.example/gpu)", set.name, n)
+			}
+			if _, err := resource.ParseQuantity(set.m[n]); err != nil {
+				return fmt.Errorf("fix: resources.%s.%s=%q is not a quantity (like 250m or 128Mi): %w", set.name, n, set.m[n], err)
+			}
+		}
+	}
+	return nil
 }
 
-func withResourceVersion(doc map[string]any, rv string) map[string]any {
-	md, _ := doc["metadata"].(map[string]any)
-	if md == nil {
-		md = map[string]any{}
+func resourceName(n string) bool {
+	switch {
+	case n == "cpu", n == "memory", n == "ephemeral-storage", strings.HasPrefix(n, "hugepages-"):
+		return true
+	default:
+		return strings.Contains(n, "/") && !strings.ContainsAny(n, " \t")
 	}
-	md["resourceVersion"] = rv
-	doc["metadata"] = md
-	return doc
-}
-
-// container picks the container a set-env/set-image applies to: the named
-// one, or the only one.
-func (f Fix) container(cur *unstructured.Unstructured) (string, error) {
-	cs, found, _ := unstructured.NestedSlice(cur.Object, "spec", "template", "spec", "containers")
-	if !found {
-		return "", fmt.Errorf("%s has no pod template containers", f.Target)
-	}
-	var names []string
-	for _, c := range cs {
-		if m, ok := c.(map[string]any); ok {
-			if n, ok := m["name"].(string); ok {
-				names = append(names, n)
-			}
-		}
-	}
-	if f.Container == "" {
-		if len(names) == 1 {
-			return names[0], nil
-		}
-		return "", fmt.Errorf("%s has containers %s: name the one to change", f.Target, strings.Join(names, ", "))
-	}
-	for _, n := range names {
-		if n == f.Container {
-			return n, nil
-		}
-	}
-	return "", fmt.Errorf("%s has no container %q (it has %s)", f.Target, f.Container, strings.Join(names, ", "))
 }

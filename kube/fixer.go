@@ -4,13 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/pmezard/go-difflib/difflib"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -18,55 +17,62 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/yaml"
 )
 
 // FieldManager is the name kubertnetes writes under.
 const FieldManager = "kubertnetes"
 
-// ErrConflict means the object changed after its preview: the approval
-// covered a different object, so nothing was applied.
-var ErrConflict = errors.New("the object changed since this fix was previewed; nothing was applied — ask for a fresh preview")
-
-// Preview is exactly what an approval covers: the compiled patch, the
+// Preview is exactly what an approval covers: the compiled change, the
 // resourceVersion it was dry-run against, its hash and the resulting diff.
 // It is plain data so it can be stored and applied after a restart.
 type Preview struct {
-	Fix             Fix             `json:"fix"`
-	Kind            string          `json:"kind"`
-	Group           string          `json:"group"`
-	Version         string          `json:"version"`
-	Resource        string          `json:"resource"`
-	ResourceVersion string          `json:"resourceVersion"`
-	PatchType       types.PatchType `json:"patchType"`
-	Patch           []byte          `json:"patch"`
-	PatchHash       string          `json:"patchHash"`
-	Diff            string          `json:"diff"`
-	CreatedAt       time.Time       `json:"createdAt"`
+	Fix      Fix    `json:"fix"`
+	Kind     string `json:"kind"`
+	Group    string `json:"group"`
+	Version  string `json:"version"`
+	Resource string `json:"resource"`
+	// UID is the target's uid when previewed (empty for create).
+	UID types.UID `json:"uid,omitempty"`
+	// ResourceVersion is the target's when previewed (empty for create).
+	ResourceVersion string `json:"resourceVersion"`
+	// PatchType is set for patches; delete-pod and create have none.
+	PatchType types.PatchType `json:"patchType,omitempty"`
+	// Patch is the exact payload: the patch, delete-pod's DeleteOptions
+	// (with preconditions) or the object create makes.
+	Patch     []byte    `json:"patch"`
+	PatchHash string    `json:"patchHash"`
+	Diff      string    `json:"diff"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 func (p Preview) gvr() schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: p.Group, Version: p.Version, Resource: p.Resource}
 }
 
-// Applied reports a successful apply.
-type Applied struct {
-	ResourceVersion string
-	At              time.Time
+// GroupKind is the target's resolved group and kind.
+func (p Preview) GroupKind() schema.GroupKind { return schema.GroupKind{Group: p.Group, Kind: p.Kind} }
+
+func hash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
-// Fixer previews and applies Fixes. It is the only writer in kubertnetes;
-// its identity is the one that appears in the cluster's audit log.
+// Fixer previews, applies and verifies Fixes. It is the only writer in
+// kubertnetes; its identity (or the approver's it impersonates) is the one
+// that appears in the cluster's audit log.
 type Fixer struct {
+	cfg    *rest.Config
 	dyn    dynamic.Interface
+	core   kubernetes.Interface
 	kinds  resolver
 	policy Policy
 	redact Redactor
 	now    func() time.Time
 }
 
-// NewFixer builds a Fixer writing with cfg's identity.
+// NewFixer builds a Fixer writing with cfg's identity, within policy.
 func NewFixer(cfg *rest.Config, policy Policy) (*Fixer, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("new fixer: no cluster configuration")
@@ -76,20 +82,33 @@ func NewFixer(cfg *rest.Config, policy Policy) (*Fixer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new fixer: dynamic client: %w", err)
 	}
+	core, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("new fixer: clientset: %w", err)
+	}
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new fixer: discovery: %w", err)
 	}
 	return &Fixer{
+		cfg:    cfg,
 		dyn:    dyn,
+		core:   core,
 		kinds:  newResolver(memory.NewMemCacheClient(dc)),
 		policy: policy,
 		now:    time.Now,
 	}, nil
 }
 
-// Preview validates the fix against policy, compiles it against the live
-// object, runs it as a server-side dry run and diffs before and after.
+// resource is the client for p's target acting through dyn. Targets are
+// always namespaced: the policy refuses cluster-scoped ones.
+func (p Preview) resource(dyn dynamic.Interface) dynamic.ResourceInterface {
+	return dyn.Resource(p.gvr()).Namespace(p.Fix.Target.Namespace)
+}
+
+// Preview validates the fix, checks the policy, compiles the fix against
+// the live object, runs it as a server-side dry run and diffs before and
+// after. Nothing is changed.
 func (f *Fixer) Preview(ctx context.Context, fix Fix) (*Preview, error) {
 	if err := fix.Validate(); err != nil {
 		return nil, err
@@ -98,93 +117,137 @@ func (f *Fixer) Preview(ctx context.Context, fix Fix) (*Preview, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fix target kind %q: %w", fix.Target.Kind, err)
 	}
-	if err := f.policy.Check(fix, m.GroupVersionKind.Kind); err != nil {
+	p := &Preview{Fix: fix, Kind: m.GroupVersionKind.Kind, Group: m.Resource.Group, Version: m.Resource.Version, Resource: m.Resource.Resource}
+	if err := f.policy.Check(fix, p.GroupKind(), m.Scope.Name() == meta.RESTScopeNameNamespace); err != nil {
 		return nil, err
 	}
-	client := f.dyn.Resource(m.Resource).Namespace(fix.Target.Namespace)
-	cur, err := client.Get(ctx, fix.Target.Name, metav1.GetOptions{})
+	switch fix.Operation {
+	case OpCreate:
+		err = f.previewCreate(ctx, p)
+	case OpDeletePod:
+		err = f.previewDelete(ctx, p)
+	default:
+		err = f.previewPatch(ctx, p)
+	}
 	if err != nil {
-		return nil, describeErr(err, m.Resource.Resource, fix.Target.Namespace, fix.Target.Name)
+		return nil, err
+	}
+	p.PatchHash, p.CreatedAt = hash(p.Patch), f.now()
+	return p, nil
+}
+
+// Repreview previews p's fix again against the object as it is now: the
+// fresh preview to offer when applying p found the object changed
+// (ErrConflict).
+func (f *Fixer) Repreview(ctx context.Context, p Preview) (*Preview, error) {
+	return f.Preview(ctx, p.Fix)
+}
+
+func (f *Fixer) previewPatch(ctx context.Context, p *Preview) error {
+	fix, res := p.Fix, p.resource(f.dyn)
+	cur, err := res.Get(ctx, fix.Target.Name, metav1.GetOptions{})
+	if err != nil {
+		return describeErr(err, p.Resource, fix.Target.Namespace, fix.Target.Name)
 	}
 	pt, patch, err := fix.patch(cur, f.now())
 	if err != nil {
-		return nil, fmt.Errorf("compile fix for %s: %w", fix.Target, err)
+		return fmt.Errorf("compile fix for %s: %w", fix.Target, err)
 	}
-	after, err := client.Patch(ctx, fix.Target.Name, pt, patch, metav1.PatchOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
+	after, err := res.Patch(ctx, fix.Target.Name, pt, patch, metav1.PatchOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
 	if err != nil {
-		return nil, fmt.Errorf("server-side dry run of the fix for %s was refused: %w", fix.Target, err)
+		return dryRunErr(fix.Target, err)
 	}
-	diff, err := f.diff(cur, after)
-	if err != nil {
-		return nil, err
+	if p.Diff, err = f.diff(cur, after, "after fix, server dry-run"); err != nil {
+		return err
 	}
-	if diff == "" {
-		return nil, fmt.Errorf("the fix for %s changes nothing: the object already looks like that", fix.Target)
+	if p.Diff == "" {
+		return fmt.Errorf("the fix for %s changes nothing: the object already looks like that", fix.Target)
 	}
-	sum := sha256.Sum256(patch)
-	return &Preview{
-		Fix: fix, Kind: m.GroupVersionKind.Kind, Group: m.Resource.Group, Version: m.Resource.Version, Resource: m.Resource.Resource,
-		ResourceVersion: cur.GetResourceVersion(), PatchType: pt, Patch: patch,
-		PatchHash: hex.EncodeToString(sum[:]), Diff: diff, CreatedAt: f.now(),
-	}, nil
+	p.UID, p.ResourceVersion, p.PatchType, p.Patch = cur.GetUID(), cur.GetResourceVersion(), pt, patch
+	return nil
 }
 
-// Apply applies exactly the previewed patch. It refuses a tampered preview,
-// and the embedded resourceVersion makes the API server refuse it if the
-// object changed since the preview (ErrConflict).
-func (f *Fixer) Apply(ctx context.Context, p Preview) (Applied, error) {
-	sum := sha256.Sum256(p.Patch)
-	if hex.EncodeToString(sum[:]) != p.PatchHash {
-		return Applied{}, fmt.Errorf("apply %s: the patch does not match the approved preview; nothing was applied", p.Fix.Target)
+// previewDelete dry-runs deleting the pod with preconditions on its uid
+// and resourceVersion; the diff is the pod as it would be removed.
+func (f *Fixer) previewDelete(ctx context.Context, p *Preview) error {
+	fix, res := p.Fix, p.resource(f.dyn)
+	cur, err := res.Get(ctx, fix.Target.Name, metav1.GetOptions{})
+	if err != nil {
+		return describeErr(err, p.Resource, fix.Target.Namespace, fix.Target.Name)
 	}
-	if err := f.policy.Check(p.Fix, p.Kind); err != nil {
-		return Applied{}, err
+	uid, rv := cur.GetUID(), cur.GetResourceVersion()
+	opts := metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid, ResourceVersion: &rv}}
+	payload, err := json.Marshal(opts)
+	if err != nil {
+		return fmt.Errorf("encode delete options: %w", err)
 	}
-	out, err := f.dyn.Resource(p.gvr()).Namespace(p.Fix.Target.Namespace).Patch(ctx, p.Fix.Target.Name, p.PatchType, p.Patch, metav1.PatchOptions{FieldManager: FieldManager})
+	opts.DryRun = []string{metav1.DryRunAll}
+	if err := res.Delete(ctx, fix.Target.Name, opts); err != nil {
+		return dryRunErr(fix.Target, err)
+	}
+	if p.Diff, err = f.diff(cur, nil, "deleted, server dry-run"); err != nil {
+		return err
+	}
+	p.UID, p.ResourceVersion, p.Patch = uid, rv, payload
+	return nil
+}
+
+// previewCreate dry-runs creating the manifest's object, which must not
+// exist yet; the diff is the object from nothing.
+func (f *Fixer) previewCreate(ctx context.Context, p *Preview) error {
+	fix, res := p.Fix, p.resource(f.dyn)
+	obj, err := p.manifest()
+	if err != nil {
+		return err
+	}
+	_, err = res.Get(ctx, fix.Target.Name, metav1.GetOptions{})
 	switch {
-	case apierrors.IsConflict(err), isFailedTest(err):
-		return Applied{}, fmt.Errorf("apply %s: %w", p.Fix.Target, ErrConflict)
-	case apierrors.IsForbidden(err):
-		return Applied{}, fmt.Errorf("apply %s: the cluster's RBAC refused it, nothing was applied: %s", p.Fix.Target, apierrors.ReasonForError(err))
-	case err != nil:
-		return Applied{}, fmt.Errorf("apply %s: %w", p.Fix.Target, err)
+	case err == nil:
+		return fmt.Errorf("%s already exists: create only makes a missing object; propose a patch to change it", fix.Target)
+	case !apierrors.IsNotFound(err):
+		return describeErr(err, p.Resource, fix.Target.Namespace, fix.Target.Name)
 	}
-	return Applied{ResourceVersion: out.GetResourceVersion(), At: f.now()}, nil
+	after, err := res.Create(ctx, obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
+	if err != nil {
+		return dryRunErr(fix.Target, err)
+	}
+	if p.Diff, err = f.diff(nil, after, "created, server dry-run"); err != nil {
+		return err
+	}
+	if p.Patch, err = json.Marshal(obj.Object); err != nil {
+		return fmt.Errorf("encode manifest: %w", err)
+	}
+	return nil
 }
 
-// isFailedTest recognises a JSON patch whose resourceVersion "test" failed.
-func isFailedTest(err error) bool {
-	return err != nil && apierrors.IsInvalid(err) && strings.Contains(err.Error(), "test operation")
+// manifest decodes create's object and checks it is the target.
+func (p Preview) manifest() (*unstructured.Unstructured, error) {
+	fix := p.Fix
+	obj := &unstructured.Unstructured{}
+	if err := json.Unmarshal(fix.Manifest, &obj.Object); err != nil {
+		return nil, fmt.Errorf("fix: manifest must be one JSON object: %w", err)
+	}
+	gv, err := schema.ParseGroupVersion(obj.GetAPIVersion())
+	switch {
+	case err != nil || obj.GetAPIVersion() == "":
+		return nil, fmt.Errorf("fix: manifest needs a valid apiVersion (got %q)", obj.GetAPIVersion())
+	case obj.GetKind() != p.Kind || gv.Group != p.Group:
+		return nil, fmt.Errorf("fix: the manifest is a %s (%s) but the target is a %s (%s)", obj.GetKind(), obj.GetAPIVersion(), p.Kind, p.Group+"/"+p.Version)
+	case obj.GetName() != "" && obj.GetName() != fix.Target.Name:
+		return nil, fmt.Errorf("fix: the manifest names %q but the target is %q", obj.GetName(), fix.Target.Name)
+	case obj.GetNamespace() != "" && obj.GetNamespace() != fix.Target.Namespace:
+		return nil, fmt.Errorf("fix: the manifest's namespace %q is not the target's %q", obj.GetNamespace(), fix.Target.Namespace)
+	case obj.GetResourceVersion() != "" || obj.GetUID() != "":
+		return nil, fmt.Errorf("fix: a manifest to create must not carry resourceVersion or uid")
+	}
+	obj.SetName(fix.Target.Name)
+	obj.SetNamespace(fix.Target.Namespace)
+	return obj, nil
 }
 
-// diff renders a unified diff of the object before and after, as YAML
-// without managedFields, status and bookkeeping, redacted.
-func (f *Fixer) diff(before, after *unstructured.Unstructured) (string, error) {
-	a, err := f.cleanYAML(before)
-	if err != nil {
-		return "", err
+func dryRunErr(t Target, err error) error {
+	if apierrors.IsForbidden(err) {
+		return fmt.Errorf("server-side dry run of the fix for %s: %w: %w", t, ErrForbidden, err)
 	}
-	b, err := f.cleanYAML(after)
-	if err != nil {
-		return "", err
-	}
-	name := strings.ToLower(before.GetKind()) + "/" + before.GetName()
-	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(a), B: difflib.SplitLines(b),
-		FromFile: name + " (live)", ToFile: name + " (after fix, server dry-run)", Context: 3,
-	})
-}
-
-func (f *Fixer) cleanYAML(u *unstructured.Unstructured) (string, error) {
-	c := u.DeepCopy()
-	delete(c.Object, "status")
-	for _, field := range []string{"managedFields", "resourceVersion", "generation", "uid", "creationTimestamp"} {
-		unstructured.RemoveNestedField(c.Object, "metadata", field)
-	}
-	f.redact.Object(c)
-	out, err := yaml.Marshal(c.Object)
-	if err != nil {
-		return "", fmt.Errorf("render %s: %w", c.GetName(), err)
-	}
-	return string(out), nil
+	return fmt.Errorf("server-side dry run of the fix for %s was refused: %w", t, err)
 }

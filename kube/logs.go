@@ -80,7 +80,9 @@ func (r *Reader) Logs(ctx context.Context, req LogsRequest) (string, error) {
 	}
 	if len(text) > max {
 		cut := len(text) - max
-		if i := strings.IndexByte(text[cut:], '\n'); i >= 0 {
+		// Drop the partly cut line, unless the cut is at a line start or that
+		// line is the newest one (its end is better than nothing).
+		if i := strings.IndexByte(text[cut:], '\n'); text[cut-1] != '\n' && i >= 0 && cut+i+1 < len(text) {
 			cut += i + 1
 		}
 		note += fmt.Sprintf("[%d earlier bytes omitted; narrow with tail, since or grep]\n", cut)

@@ -3,6 +3,7 @@ package kube
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -33,9 +34,12 @@ var (
 	}
 	// userinfoURL matches scheme://user:password@host and keeps the user.
 	userinfoURL = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+):[^/\s@]+@`)
+	// authHeader matches an Authorization header's scheme and credentials.
+	authHeader = regexp.MustCompile(`(?i)((?:proxy-)?authorization"?[ \t]*[:=][ \t]*"?)(?:basic|bearer|digest|negotiate|token)[ \t]+[A-Za-z0-9._~+/=-]+`)
 	// assignment matches NAME=value, NAME: value and "NAME": "value" in free
 	// text (logs, describe output); the value is masked when NAME is sensitive.
-	assignment = regexp.MustCompile(`(?m)("?)([A-Za-z_][A-Za-z0-9_.-]*)("?)(\s*[:=]\s*)("?)([^\s",]+)`)
+	// NAME and value are on one line: "Environment:" is a heading, not a name.
+	assignment = regexp.MustCompile(`("?)([A-Za-z_][A-Za-z0-9_.-]*)("?)([ \t]*[:=][ \t]*)("?)([^\s",]+)`)
 )
 
 // sensitiveWords are name parts that mark a value as a credential.
@@ -50,6 +54,13 @@ var sensitiveWords = map[string]bool{
 // credential: PASSWORD, DB_TOKEN, api-key, aws_secret_access_key, tls.key …
 func SensitiveName(name string) bool {
 	lower := strings.ToLower(name)
+	// References to a credential are not one: secretName, PASSWORD_FILE,
+	// TLS_KEY_PATH, TokenExpirationSeconds.
+	for _, suffix := range []string{"name", "file", "path", "seconds"} {
+		if strings.HasSuffix(lower, suffix) {
+			return false
+		}
+	}
 	for _, w := range strings.FieldsFunc(lower, func(r rune) bool {
 		return r == '_' || r == '-' || r == '.' || r == '/' || r == ' '
 	}) {
@@ -80,29 +91,92 @@ func (Redactor) Text(s string) string {
 	if strings.Contains(s, simulationPrefix) {
 		lines := strings.Split(s, "\n")
 		kept := lines[:0]
+		label := "" // the label of a dropped "Annotations:  kwok.x-k8s.io/x: y" line
 		for _, l := range lines {
-			if strings.Contains(l, simulationPrefix) {
-				// "Annotations:  kwok.x-k8s.io/x: y" keeps its label, loses the marker.
-				if i := strings.Index(l, simulationPrefix); i > 0 && strings.TrimSpace(l[:i]) != "" {
-					kept = append(kept, strings.TrimRight(l[:i], " \t")+" <none>")
+			if i := strings.Index(l, simulationPrefix); i >= 0 {
+				if strings.TrimSpace(l[:i]) != "" {
+					label = l[:i]
+					if !strings.HasSuffix(label, " ") && !strings.HasSuffix(label, "\t") {
+						label += " "
+					}
 				}
 				continue
 			}
+			if label != "" {
+				// The label keeps the block's next entry, or shows it is empty.
+				if strings.TrimSpace(l) != "" && strings.HasPrefix(l, strings.Repeat(" ", len(label))) {
+					l = label + strings.TrimLeft(l, " ")
+				} else {
+					kept = append(kept, label+"<none>")
+				}
+				label = ""
+			}
 			kept = append(kept, l)
+		}
+		if label != "" {
+			kept = append(kept, label+"<none>")
 		}
 		s = strings.Join(kept, "\n")
 	}
+	s = dataBlocks(s)
 	for _, p := range valuePatterns {
 		s = p.ReplaceAllString(s, Redacted)
 	}
 	s = userinfoURL.ReplaceAllString(s, "$1:"+Redacted+"@")
+	s = authHeader.ReplaceAllString(s, "${1}"+Redacted)
+	return maskAssignments(s)
+}
+
+// maskAssignments masks the values of sensitive NAME=value assignments. A
+// value may itself hold one ("error: password=x"), so it is searched too.
+func maskAssignments(s string) string {
 	return assignment.ReplaceAllStringFunc(s, func(m string) string {
 		parts := assignment.FindStringSubmatch(m)
-		if !SensitiveName(parts[2]) || parts[6] == Redacted || strings.HasPrefix(parts[6], "<") {
+		if parts[6] == Redacted || strings.HasPrefix(parts[6], "<") {
 			return m
 		}
-		return parts[1] + parts[2] + parts[3] + parts[4] + parts[5] + Redacted
+		value := Redacted
+		if !SensitiveName(parts[2]) {
+			if !strings.ContainsAny(parts[6], ":=") {
+				return m
+			}
+			value = maskAssignments(parts[6])
+		}
+		return parts[1] + parts[2] + parts[3] + parts[4] + parts[5] + value
 	})
+}
+
+// dataBlocks masks sensitive keys' values in kubectl describe's ConfigMap
+// layout, where the value follows on the lines after "KEY:" and "----".
+func dataBlocks(s string) string {
+	if !strings.Contains(s, ":\n----\n") {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i := 0; i+2 < len(lines); i++ {
+		key, ok := strings.CutSuffix(lines[i], ":")
+		if !ok || lines[i+1] != "----" || !SensitiveName(key) {
+			continue
+		}
+		end := i + 2
+		for end < len(lines) && !dataBlockEnd(lines, end) {
+			end++
+		}
+		lines = slices.Replace(lines, i+2, end, Redacted)
+		i += 2
+	}
+	return strings.Join(lines, "\n")
+}
+
+// dataBlockEnd reports whether lines[j] is the blank line that ends a
+// describe data value: the next line is blank, starts the next "KEY:" and
+// "----" entry, or there is none.
+func dataBlockEnd(lines []string, j int) bool {
+	if lines[j] != "" {
+		return false
+	}
+	return j+1 >= len(lines) || lines[j+1] == "" ||
+		(j+2 < len(lines) && strings.HasSuffix(lines[j+1], ":") && lines[j+2] == "----")
 }
 
 // Object redacts an object in place: managedFields and simulation markers

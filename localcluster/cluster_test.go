@@ -27,7 +27,7 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("EnsureBinaries: %v", err)
 	}
 	t0 := time.Now()
-	c, err := Start(ctx, Options{BinDir: bin, Log: testLog{t}})
+	c, err := Start(ctx, Options{BinDir: bin, Log: testLog{t}, CrashRules: []CrashRule{portRule}})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -101,6 +101,8 @@ func TestCluster(t *testing.T) {
 			}), nil
 		})
 	})
+
+	t.Run("crash rule on the spec", func(t *testing.T) { testCrashRule(t, cs) })
 
 	t.Run("container logs", func(t *testing.T) {
 		ns := createNamespace(t, cs, "logs")

@@ -12,7 +12,17 @@
 // once, into a cache directory (EnsureBinaries; a cold build takes ~5 minutes).
 // Start then brings a cluster up in a few seconds, and Stop takes it down.
 // Kubelet behaviour is simulated by kwok stages: pods go Running and Ready,
-// Job pods complete, and pods annotated with CrashLoopAnnotation crash-loop.
+// Job pods complete, and pods crash-loop (CrashLoopBackOff, rising restart
+// counts, BackOff events) when either
+//
+//   - their own spec satisfies one of Options.CrashRules: a jq expression over
+//     the Pod (kwok v0.8.0 evaluates stage selectors with gojq; a jq error
+//     counts as false). This is the honest simulation of a program that
+//     exits at start on bad configuration: a fix to the spec rolls out pods
+//     that no longer match, and they go Ready; or
+//   - they are annotated with CrashLoopAnnotation (a marker for tests that
+//     want a crash whatever the spec).
+//
 // SetContainerLogs decides what a container's logs say.
 //
 // It backs the test helpers in internal/kubetest and the

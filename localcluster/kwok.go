@@ -3,6 +3,7 @@ package localcluster
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,8 +47,9 @@ var kwokStages = []string{
 	"pod-ready.yaml", "pod-complete.yaml", "pod-delete.yaml",
 }
 
-// crashLoopStage turns an annotated pod in phase into a crash-looping one
-// after delayMS. Its weight wins over pod-ready (weight 0) for those pods.
+// crashLoopStage turns a pod in phase that matches SELECTOR into a
+// crash-looping one after delayMS. Its weight wins over pod-ready (weight 0)
+// for those pods. EXIT and REASON are template expressions.
 const crashLoopStage = `apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
@@ -58,7 +60,7 @@ spec:
     matchExpressions:
     - key: '.metadata.deletionTimestamp'
       operator: 'DoesNotExist'
-    - key: '.metadata.annotations["ANNOTATION"]'
+    - key: SELECTOR
       operator: 'In'
       values: ['true']
     - key: '.status.phase'
@@ -75,8 +77,8 @@ spec:
     statusTemplate: |
       {{ $now := Now }}
       {{ $ann := or .metadata.annotations dict }}
-      {{ $exit := or (index $ann "EXITCODE") 1 }}
-      {{ $reason := or (index $ann "REASON") "Error" }}
+      {{ $exit := EXIT }}
+      {{ $reason := REASON }}
       {{ $restarts := 0 }}
       {{ range .status.containerStatuses }}{{ $restarts = int .restartCount }}{{ end }}
       {{ $start := or .status.startTime $now }}
@@ -113,16 +115,36 @@ spec:
       startTime: {{ $start | Quote }}
 `
 
-func crashLoop(name, phase string, delayMS int) string {
+// crashTrigger is what makes a pod crash-loop: its selector (a jq
+// expression over the Pod that yields true) and the template expressions of
+// the exit code and reason it reports.
+type crashTrigger struct {
+	name, selector, exit, reason string
+}
+
+// annotationTrigger crash-loops pods annotated with CrashLoopAnnotation.
+func annotationTrigger() crashTrigger {
+	return crashTrigger{
+		name:     "pod-crashloop",
+		selector: fmt.Sprintf(`.metadata.annotations[%q]`, CrashLoopAnnotation),
+		exit:     fmt.Sprintf(`or (index $ann %q) 1`, CrashLoopExitCodeAnnotation),
+		reason:   fmt.Sprintf(`or (index $ann %q) "Error"`, CrashLoopReasonAnnotation),
+	}
+}
+
+// crashLoop renders the stage of one trigger for pods in phase.
+func crashLoop(tr crashTrigger, suffix, phase string, delayMS int) string {
+	// A JSON string is a valid YAML double-quoted scalar.
+	sel, _ := json.Marshal(tr.selector)
 	return strings.NewReplacer(
-		"NAME", name, "PHASE", phase, "DELAY", strconv.Itoa(delayMS),
-		"EXITCODE", CrashLoopExitCodeAnnotation, "REASON", CrashLoopReasonAnnotation,
-		"ANNOTATION", CrashLoopAnnotation,
+		"NAME", tr.name+"-"+suffix, "SELECTOR", string(sel), "PHASE", phase, "DELAY", strconv.Itoa(delayMS),
+		"EXIT", tr.exit, "REASON", tr.reason,
 	).Replace(crashLoopStage)
 }
 
-// writeKwokConfig writes kwok's --config: the stock stages plus the crash loop.
-func writeKwokConfig(binDir, path string) error {
+// writeKwokConfig writes kwok's --config: the stock stages, the crash loop
+// of annotated pods and one crash loop per rule.
+func writeKwokConfig(binDir, path string, rules []CrashRule) error {
 	var b bytes.Buffer
 	for _, s := range kwokStages {
 		data, err := os.ReadFile(filepath.Join(binDir, kwokAssetsDir, s))
@@ -132,9 +154,15 @@ func writeKwokConfig(binDir, path string) error {
 		b.WriteString("---\n")
 		b.Write(data)
 	}
-	// First crash ~1 s after scheduling, then one more every ~10 s.
-	b.WriteString("---\n" + crashLoop("pod-crashloop-first", "Pending", 1000))
-	b.WriteString("---\n" + crashLoop("pod-crashloop-again", "Running", 10000))
+	triggers := []crashTrigger{annotationTrigger()}
+	for _, r := range rules {
+		triggers = append(triggers, r.trigger())
+	}
+	for _, tr := range triggers {
+		// First crash ~1 s after scheduling, then one more every ~10 s.
+		b.WriteString("---\n" + crashLoop(tr, "first", "Pending", 1000))
+		b.WriteString("---\n" + crashLoop(tr, "again", "Running", 10000))
+	}
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write kwok config: %w", err)
 	}

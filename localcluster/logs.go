@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // podLogsDir, under the state dir, holds the CRI-format files kwok serves
@@ -97,7 +98,25 @@ func (c *Cluster) SetContainerLogs(ctx context.Context, namespace, container str
 		}
 		return true, nil
 	}
-	if err := c.waitFor(ctx, c.component("kwok"), "kwok to serve logs of "+name, 30*time.Second, served); err != nil {
+	// kwok v0.8.0 can cache its ClusterLogs list before its informer has
+	// stored a new object, and then keeps the stale list until the next
+	// ClusterLogs event (seen about once in three test runs): touch the
+	// rule every 2 s while waiting, so a missed object is picked up.
+	lastTouch, touches := time.Now(), 0
+	servedOrTouch := func(ctx context.Context) (bool, error) {
+		ok, err := served(ctx)
+		if ok || time.Since(lastTouch) < 2*time.Second {
+			return ok, err
+		}
+		touches++
+		lastTouch = time.Now()
+		patch := fmt.Sprintf(`{"metadata":{"annotations":{"kubertnetes.io/touch":"%d"}}}`, touches)
+		if _, perr := c.dynamic.Resource(clusterLogsResource).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); perr != nil {
+			return false, fmt.Errorf("touch ClusterLogs %s: %w", name, perr)
+		}
+		return false, err
+	}
+	if err := c.waitFor(ctx, c.component("kwok"), "kwok to serve logs of "+name, 30*time.Second, servedOrTouch); err != nil {
 		return fmt.Errorf("set container logs: %w", err)
 	}
 	c.logRules[name] = true

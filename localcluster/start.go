@@ -30,6 +30,9 @@ type Options struct {
 	Nodes int
 	// Log receives progress lines. May be nil.
 	Log io.Writer
+	// CrashRules crash-loop pods whose spec satisfies a condition, in
+	// addition to pods annotated with CrashLoopAnnotation.
+	CrashRules []CrashRule
 }
 
 // Cluster is a running local control plane. Stop it when done.
@@ -76,6 +79,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	if opts.Nodes == 0 {
 		opts.Nodes = 2
+	}
+	for _, r := range opts.CrashRules {
+		if err := r.validate(); err != nil {
+			return nil, fmt.Errorf("start cluster: %w", err)
+		}
 	}
 	if opts.Log == nil {
 		opts.Log = io.Discard
@@ -157,7 +165,7 @@ func start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		return nil, err
 	}
 	kwokConfig := filepath.Join(c.dir, "kwok.yaml")
-	if err := writeKwokConfig(c.binDir, kwokConfig); err != nil {
+	if err := writeKwokConfig(c.binDir, kwokConfig, opts.CrashRules); err != nil {
 		return nil, err
 	}
 	kwok, err := c.spawn("kwok", binKwok, kwokArgs(c.pki, kubeconfig, kwokConfig, c.ports)...)

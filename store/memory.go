@@ -3,21 +3,16 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 )
 
-// Retention bounds how long Memory keeps things.
-type Retention struct {
-	// Events is how long seen event ids are remembered (default 1 hour;
-	// Slack retries within minutes).
-	Events time.Duration
-}
-
-// Memory is an in-process Store. State does not survive a restart.
+// Memory is an in-process Store for tests and for KUBERTNETES_STATE=memory.
+// State does not survive a restart.
 type Memory struct {
 	mu            sync.Mutex
-	conversations map[string][]byte
+	conversations map[string]stamped
 	proposals     map[string]Proposal
 	seen          map[string]time.Time
 	retention     Retention
@@ -25,38 +20,44 @@ type Memory struct {
 	lastPrune     time.Time
 }
 
+type stamped struct {
+	data    []byte
+	updated time.Time
+}
+
 var _ Store = (*Memory)(nil)
 
 // NewMemory returns an empty in-memory store.
 func NewMemory(r Retention) *Memory {
-	if r.Events <= 0 {
-		r.Events = time.Hour
-	}
 	return &Memory{
-		conversations: map[string][]byte{},
+		conversations: map[string]stamped{},
 		proposals:     map[string]Proposal{},
 		seen:          map[string]time.Time{},
-		retention:     r,
+		retention:     r.withDefaults(),
 		now:           time.Now,
 	}
 }
+
+// Close implements io.Closer; there is nothing to release.
+func (m *Memory) Close() error { return nil }
 
 // Conversation implements Store.
 func (m *Memory) Conversation(_ context.Context, key string) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	b, ok := m.conversations[key]
-	if !ok {
+	c, ok := m.conversations[key]
+	if !ok || expired(c.updated, m.now(), m.retention.Conversations) {
 		return nil, fmt.Errorf("conversation %q: %w", key, ErrNotFound)
 	}
-	return append([]byte(nil), b...), nil
+	return append([]byte(nil), c.data...), nil
 }
 
 // SaveConversation implements Store.
 func (m *Memory) SaveConversation(_ context.Context, key string, data []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.conversations[key] = append([]byte(nil), data...)
+	m.conversations[key] = stamped{data: append([]byte(nil), data...), updated: m.now()}
+	m.pruneLocked()
 	return nil
 }
 
@@ -64,10 +65,15 @@ func (m *Memory) SaveConversation(_ context.Context, key string, data []byte) er
 func (m *Memory) Proposal(_ context.Context, id string) (Proposal, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.proposalLocked(id)
+}
+
+func (m *Memory) proposalLocked(id string) (Proposal, error) {
 	p, ok := m.proposals[id]
-	if !ok {
+	if !ok || expired(p.CreatedAt, m.now(), m.retention.Proposals) {
 		return Proposal{}, fmt.Errorf("proposal %q: %w", id, ErrNotFound)
 	}
+	p.Preview = append([]byte(nil), p.Preview...)
 	return p, nil
 }
 
@@ -78,7 +84,12 @@ func (m *Memory) SaveProposal(_ context.Context, p Proposal) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = m.now()
+	}
+	p.Preview = append([]byte(nil), p.Preview...)
 	m.proposals[p.ID] = p
+	m.pruneLocked()
 	return nil
 }
 
@@ -86,9 +97,9 @@ func (m *Memory) SaveProposal(_ context.Context, p Proposal) error {
 func (m *Memory) Transition(_ context.Context, id string, from, to State, by string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	p, ok := m.proposals[id]
-	if !ok {
-		return false, fmt.Errorf("proposal %q: %w", id, ErrNotFound)
+	p, err := m.proposalLocked(id)
+	if err != nil {
+		return false, err
 	}
 	if p.State != from {
 		return false, nil
@@ -106,17 +117,22 @@ func (m *Memory) MarkSeen(_ context.Context, id string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	if now.Sub(m.lastPrune) > m.retention.Events/4 {
-		for k, t := range m.seen {
-			if now.Sub(t) > m.retention.Events {
-				delete(m.seen, k)
-			}
-		}
-		m.lastPrune = now
-	}
-	if _, ok := m.seen[id]; ok {
+	if t, ok := m.seen[id]; ok && !expired(t, now, m.retention.Events) {
 		return false, nil
 	}
 	m.seen[id] = now
+	m.pruneLocked()
 	return true, nil
+}
+
+// pruneLocked deletes expired entries, at most every pruneEvery.
+func (m *Memory) pruneLocked() {
+	now := m.now()
+	if now.Sub(m.lastPrune) < m.retention.pruneEvery() {
+		return
+	}
+	m.lastPrune = now
+	maps.DeleteFunc(m.seen, func(_ string, t time.Time) bool { return expired(t, now, m.retention.Events) })
+	maps.DeleteFunc(m.conversations, func(_ string, c stamped) bool { return expired(c.updated, now, m.retention.Conversations) })
+	maps.DeleteFunc(m.proposals, func(_ string, p Proposal) bool { return expired(p.CreatedAt, now, m.retention.Proposals) })
 }

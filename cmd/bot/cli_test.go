@@ -91,12 +91,12 @@ func TestChatOverAPipeAppliesAfterYes(t *testing.T) {
 	scriptInvestigation(llm, d.ns)
 	llm.Script(openaitest.Text("It was applied; the pods will restart with LISTEN_PORT=8080."))
 	setEnv(t, map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath(), "OPENAI_API_KEY": openaitest.DefaultAPIKey,
-		"OPENAI_BASE_URL": llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel})
+		"OPENAI_BASE_URL": llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel, "KUBERTNETES_VERIFY_TIMEOUT": "20s"})
 	out, err := runCLI(t, "why is crashloop-app failing in "+d.ns+"?\ny\nis it fixed now?\nexit\n", "chat")
 	if err != nil {
 		t.Fatalf("chat: %v\n%s", err, out)
 	}
-	for _, want := range []string{"kubertnetes chat — cluster", "brain: model " + openaitest.DefaultModel, "Apply fix-", "Applied fix-", "It was applied"} {
+	for _, want := range []string{"kubertnetes chat — cluster", "brain: model " + openaitest.DefaultModel, "Apply fix-", "Applied fix-", "verified ✅", "It was applied"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)
 		}

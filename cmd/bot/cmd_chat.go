@@ -37,6 +37,11 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 	fmt.Fprintf(std.out, "kubertnetes chat — cluster %s (%s) — brain: %s\nAsk a question. Ctrl-C cancels an investigation; Ctrl-D or \"exit\" quits.\n", cl.context, tk.reader.Host(), tk.brain.Name())
 	conv := &agent.Conversation{}
 	p := &printer{w: std.out}
+	audit, err := tk.auditor(newLogger(std.err, cfg.level))
+	if err != nil {
+		return err
+	}
+	fixes := &chatFixes{std: std, lines: lines, fixer: tk.fixer, audit: audit, verify: cfg.verifyOptions(), conv: conv, who: terminalUser()}
 	for {
 		fmt.Fprint(std.out, "\n> ")
 		var q string
@@ -74,19 +79,7 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 			fmt.Fprintf(std.out, "(the investigation ended with an error: %v)\n", err)
 		}
 		for _, prop := range p.take() {
-			if !confirm(ctx, std, lines, fmt.Sprintf("Apply %s to %s? [y/N] ", prop.ID, prop.Preview.Fix.Target)) {
-				fmt.Fprintln(std.out, "Not applied.")
-				conv.Note(fmt.Sprintf("The user rejected proposal %s; it was not applied.", prop.ID))
-				continue
-			}
-			applied, err := tk.fixer.Apply(ctx, prop.Preview)
-			if err != nil {
-				fmt.Fprintf(std.out, "Not applied: %v\n", err)
-				conv.Note(fmt.Sprintf("Applying proposal %s failed: %v", prop.ID, err))
-				continue
-			}
-			fmt.Fprintf(std.out, "Applied %s to %s (resourceVersion %s).\n", prop.ID, prop.Preview.Fix.Target, applied.ResourceVersion)
-			conv.Note(fmt.Sprintf("The user approved proposal %s and it was APPLIED.", prop.ID))
+			fixes.decide(ctx, prop, fmt.Sprintf("Apply %s to %s? [y/N] ", prop.ID, prop.Preview.Fix.Target))
 		}
 	}
 }

@@ -3,12 +3,18 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/kubertnetes/kubertnetes/bot"
+	"github.com/kubertnetes/kubertnetes/kube"
 )
 
 // Config is every setting kubertnetes reads, all from the environment.
@@ -31,7 +37,28 @@ type Config struct {
 	ProposalTTL   time.Duration `envconfig:"KUBERTNETES_PROPOSAL_TTL" default:"30m"`
 	CacheDir      string        `envconfig:"KUBERTNETES_CACHE_DIR"`
 
-	level zapcore.Level
+	// the agent's budgets and scripts
+	Runbooks     string        `envconfig:"KUBERTNETES_RUNBOOKS"`
+	ToolTokens   int           `envconfig:"KUBERTNETES_TOOL_TOKENS" default:"2000"`
+	TurnTokens   int           `envconfig:"KUBERTNETES_TURN_TOKENS" default:"250000"`
+	ThreadTokens int           `envconfig:"KUBERTNETES_THREAD_TOKENS" default:"1000000"`
+	Timeout      time.Duration `envconfig:"KUBERTNETES_TIMEOUT" default:"5m"`
+	// State is serve's state file (bbolt), or "memory"; see statePath.
+	State                  string        `envconfig:"KUBERTNETES_STATE"`
+	StateRetention         time.Duration `envconfig:"KUBERTNETES_STATE_RETENTION" default:"168h"`
+	RequesterCannotApprove bool          `envconfig:"KUBERTNETES_REQUESTER_CANNOT_APPROVE"`
+	Prices                 string        `envconfig:"KUBERTNETES_PRICES"`
+	XDGStateHome           string        `envconfig:"XDG_STATE_HOME"`
+
+	// the fix path: who applies, what may be changed, how long to verify
+	Impersonate        string        `envconfig:"KUBERTNETES_IMPERSONATE"`
+	FixAllowNamespaces []string      `envconfig:"KUBERTNETES_FIX_ALLOW_NAMESPACES"`
+	FixAllowKinds      []string      `envconfig:"KUBERTNETES_FIX_ALLOW_KINDS"`
+	VerifyTimeout      time.Duration `envconfig:"KUBERTNETES_VERIFY_TIMEOUT" default:"2m"`
+
+	level       zapcore.Level
+	prices      map[string]bot.Price     // parsed Prices, by model name
+	impersonate map[string]kube.Identity // parsed Impersonate, by Slack user id
 }
 
 // configError is a setting that is missing or malformed: exit code 2,
@@ -65,9 +92,28 @@ func loadConfig() (Config, error) {
 	if c.MaxSteps < 1 || c.MaxSteps > 100 {
 		return c, configErrorf("KUBERTNETES_MAX_STEPS=%d is out of range; use 1 to 100 (default 12)", c.MaxSteps)
 	}
+	for _, b := range []struct {
+		key      string
+		val, min int
+	}{{"KUBERTNETES_TOOL_TOKENS", c.ToolTokens, 100}, {"KUBERTNETES_TURN_TOKENS", c.TurnTokens, 1000}, {"KUBERTNETES_THREAD_TOKENS", c.ThreadTokens, 1000}} {
+		if b.val < b.min {
+			return c, configErrorf("%s=%d is too small; use at least %d", b.key, b.val, b.min)
+		}
+	}
+	if c.Timeout < 10*time.Second {
+		return c, configErrorf("KUBERTNETES_TIMEOUT=%s is too short; use at least 10s (default 5m)", c.Timeout)
+	}
 	if c.ProposalTTL < time.Minute {
 		return c, configErrorf("KUBERTNETES_PROPOSAL_TTL=%s is too short; use at least 1m (default 30m)", c.ProposalTTL)
 	}
+	if c.StateRetention < time.Hour || c.StateRetention < c.ProposalTTL {
+		return c, configErrorf("KUBERTNETES_STATE_RETENTION=%s is too short; use at least 1h and no less than KUBERTNETES_PROPOSAL_TTL (default 168h, a week)", c.StateRetention)
+	}
+	prices, err := parsePrices(c.Prices)
+	if err != nil {
+		return c, err
+	}
+	c.prices = prices
 	if c.SlackBotToken != "" && !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
 		return c, configErrorf("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (Slack app settings → OAuth & Permissions → Bot User OAuth Token)")
 	}
@@ -101,6 +147,9 @@ func loadConfig() (Config, error) {
 	if strings.EqualFold(c.OpenAIAPIType, "azure") && (c.OpenAIBaseURL == "" || c.OpenAIAPIKey == "") {
 		return c, configErrorf("OPENAI_API_TYPE=azure needs OPENAI_BASE_URL (https://NAME.openai.azure.com) and OPENAI_API_KEY")
 	}
+	if err := c.loadFixConfig(); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -123,12 +172,62 @@ func (c Config) requireSlack() error {
 	return nil
 }
 
+// parsePrices reads KUBERTNETES_PRICES: MODEL=PROMPT/COMPLETION entries in
+// USD per million tokens, separated by commas.
+func parsePrices(v string) (map[string]bot.Price, error) {
+	prices := map[string]bot.Price{}
+	for entry := range strings.SplitSeq(v, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		model, pair, ok := strings.Cut(entry, "=")
+		prompt, completion, ok2 := strings.Cut(pair, "/")
+		p, err1 := strconv.ParseFloat(strings.TrimSpace(prompt), 64)
+		c, err2 := strconv.ParseFloat(strings.TrimSpace(completion), 64)
+		if !ok || !ok2 || strings.TrimSpace(model) == "" || err1 != nil || err2 != nil || p < 0 || c < 0 {
+			return nil, configErrorf("KUBERTNETES_PRICES has %q; write MODEL=PROMPT/COMPLETION in USD per million tokens, entries separated by commas, e.g. gpt-4o-mini=0.15/0.60", entry)
+		}
+		prices[strings.TrimSpace(model)] = bot.Price{Prompt: p, Completion: c}
+	}
+	return prices, nil
+}
+
+// price is the configured model's price, if KUBERTNETES_PRICES names it.
+func (c Config) price() bot.Price { return c.prices[c.Model] }
+
+// statePath is where serve keeps its state: KUBERTNETES_STATE, else
+// $XDG_STATE_HOME/kubertnetes/state.db, else
+// ~/.local/state/kubertnetes/state.db. "" with no error means in memory
+// (KUBERTNETES_STATE=memory).
+func (c Config) statePath() (string, error) {
+	switch {
+	case strings.EqualFold(c.State, "memory"):
+		return "", nil
+	case c.State != "":
+		return c.State, nil
+	case c.XDGStateHome != "":
+		return filepath.Join(c.XDGStateHome, "kubertnetes", "state.db"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", configErrorf("KUBERTNETES_STATE is not set and there is no home directory for the default (~/.local/state/kubertnetes/state.db); set it to a file path, or to memory to keep no state across restarts")
+	}
+	return filepath.Join(home, ".local", "state", "kubertnetes", "state.db"), nil
+}
+
 func hint(key string) string {
 	switch key {
 	case "KUBERTNETES_MAX_STEPS":
 		return "set it to a whole number such as 12"
 	case "KUBERTNETES_PROPOSAL_TTL":
 		return "set it to a duration such as 30m or 1h"
+	case "KUBERTNETES_STATE_RETENTION":
+		return "set it to a duration such as 168h (a week)"
+	case "KUBERTNETES_REQUESTER_CANNOT_APPROVE":
+		return "set it to true or false"
+	case "KUBERTNETES_VERIFY_TIMEOUT":
+		return "set it to a duration such as 2m"
 	default:
 		return "correct or unset it"
 	}

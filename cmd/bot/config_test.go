@@ -6,6 +6,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/kubertnetes/kubertnetes/bot"
 )
 
 // settings are every variable kubertnetes reads; tests start from none.
@@ -13,6 +16,8 @@ var settings = []string{
 	"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_TYPE",
 	"OPENAI_API_VERSION", "KUBERTNETES_MODEL", "KUBECONFIG", "KUBERTNETES_CONTEXT", "KUBERTNETES_APPROVERS",
 	"KUBERTNETES_CHANNELS", "KUBERTNETES_LOG_LEVEL", "KUBERTNETES_MAX_STEPS", "KUBERTNETES_PROPOSAL_TTL", "KUBERTNETES_CACHE_DIR",
+	"KUBERTNETES_STATE", "KUBERTNETES_STATE_RETENTION", "KUBERTNETES_REQUESTER_CANNOT_APPROVE", "KUBERTNETES_PRICES", "XDG_STATE_HOME",
+	"KUBERTNETES_IMPERSONATE", "KUBERTNETES_FIX_ALLOW_NAMESPACES", "KUBERTNETES_FIX_ALLOW_KINDS", "KUBERTNETES_VERIFY_TIMEOUT",
 }
 
 // setEnv clears every setting, then sets the given ones for this test.
@@ -48,6 +53,10 @@ func TestBadSettingsExitTwoNamingTheSetting(t *testing.T) {
 		{"azure without endpoint", map[string]string{"OPENAI_API_TYPE": "azure", "OPENAI_API_KEY": "k"}, nil, "OPENAI_API_TYPE=azure needs OPENAI_BASE_URL"},
 		{"no cluster", map[string]string{"KUBECONFIG": "/nonexistent/kubeconfig"}, []string{"analyze"}, "no cluster configured: set KUBECONFIG"},
 		{"unknown command", nil, []string{"fly"}, `unknown command "fly"`},
+		{"price without a pair", map[string]string{"KUBERTNETES_PRICES": "gpt-4o-mini=0.15"}, nil, `KUBERTNETES_PRICES has "gpt-4o-mini=0.15"; write MODEL=PROMPT/COMPLETION`},
+		{"price not a number", map[string]string{"KUBERTNETES_PRICES": "a=1/2,b=cheap/2"}, nil, `KUBERTNETES_PRICES has "b=cheap/2"`},
+		{"retention shorter than the ttl", map[string]string{"KUBERTNETES_STATE_RETENTION": "2h", "KUBERTNETES_PROPOSAL_TTL": "3h"}, nil, "KUBERTNETES_STATE_RETENTION=2h0m0s is too short"},
+		{"requester rule not a bool", map[string]string{"KUBERTNETES_REQUESTER_CANNOT_APPROVE": "sometimes"}, nil, "KUBERTNETES_REQUESTER_CANNOT_APPROVE"},
 		{"analyze bad output", nil, []string{"analyze", "-o", "yaml"}, "-o must be text or json"},
 	}
 	for _, tt := range tests {
@@ -88,5 +97,37 @@ func TestVersion(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "kubertnetes ") {
 		t.Errorf("version printed %q", out.String())
+	}
+}
+
+func TestPricesAndStatePath(t *testing.T) {
+	setEnv(t, map[string]string{
+		"OPENAI_API_KEY":     "sk-x",
+		"KUBERTNETES_MODEL":  "gpt-4o",
+		"KUBERTNETES_PRICES": " gpt-4o-mini=0.15/0.60 , gpt-4o=2.5/10",
+		"XDG_STATE_HOME":     "/var/state",
+	})
+	c, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.price(), (bot.Price{Prompt: 2.5, Completion: 10}); got != want {
+		t.Errorf("price = %+v, want %+v", got, want)
+	}
+	if c.StateRetention != 7*24*time.Hour {
+		t.Errorf("retention = %v, want a week", c.StateRetention)
+	}
+	tests := []struct{ state, xdg, home, want string }{
+		{"/data/kubertnetes.db", "/var/state", "/home/u", "/data/kubertnetes.db"},
+		{"memory", "/var/state", "/home/u", ""},
+		{"", "/var/state", "/home/u", "/var/state/kubertnetes/state.db"},
+		{"", "", "/home/u", "/home/u/.local/state/kubertnetes/state.db"},
+	}
+	for _, tt := range tests {
+		t.Setenv("HOME", tt.home)
+		c.State, c.XDGStateHome = tt.state, tt.xdg
+		if got, err := c.statePath(); err != nil || got != tt.want {
+			t.Errorf("statePath(KUBERTNETES_STATE=%q, XDG_STATE_HOME=%q) = %q, %v; want %q", tt.state, tt.xdg, got, err, tt.want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -102,7 +103,12 @@ func envValue(env []corev1.EnvVar, name string) string {
 // crashed container's logs (two calls in one turn), propose the env fix,
 // then answer.
 func scriptInvestigation(llm *openaitest.Server, ns string) {
-	llm.Script(
+	llm.Script(investigation(ns)...)
+}
+
+// investigation is the model's side of scriptInvestigation.
+func investigation(ns string) []openaitest.Reply {
+	return []openaitest.Reply{
 		openaitest.Calls(
 			openaitest.Call("analyze", fmt.Sprintf(`{"namespace":%q}`, ns)),
 			openaitest.Call("logs", fmt.Sprintf(`{"namespace":%q,"pod":"deployment/crashloop-app","previous":true}`, ns)),
@@ -112,7 +118,7 @@ func scriptInvestigation(llm *openaitest.Server, ns string) {
 			"rationale":"The container exits with FATAL: LISTEN_PORT=\"eighty\" is not a port number.",
 			"risk":"The pod restarts once.","expected":"crashloop-app pods Running and Ready"}`, ns))),
 		openaitest.Text("crashloop-app crashes at start because its LISTEN_PORT is \"eighty\"; I proposed setting it to 8080."),
-	)
+	}
 }
 
 // e2e runs `kubertnetes serve` against the fake Slack, the fake model and
@@ -123,7 +129,9 @@ type e2e struct {
 	logs  *syncBuffer
 }
 
-func startServe(t testing.TB) *e2e {
+// startServe runs serve; overrides replace or add settings (an empty
+// value unsets one).
+func startServe(t testing.TB, overrides ...map[string]string) *e2e {
 	t.Helper()
 	e := &e2e{
 		slack: slacktest.New(t, slacktest.BotToken("xoxb-e2e-token"), slacktest.AppToken("xapp-e2e-token"), slacktest.AckTimeout(3*time.Second)),
@@ -131,25 +139,41 @@ func startServe(t testing.TB) *e2e {
 		logs:  &syncBuffer{},
 	}
 	for k, v := range map[string]string{
-		"SLACK_BOT_TOKEN":          "xoxb-e2e-token",
-		"SLACK_APP_TOKEN":          "xapp-e2e-token",
-		"SLACK_API_URL":            e.slack.APIURL(),
-		"OPENAI_API_KEY":           openaitest.DefaultAPIKey,
-		"OPENAI_BASE_URL":          e.llm.BaseURL(),
-		"KUBERTNETES_MODEL":        openaitest.DefaultModel,
-		"KUBECONFIG":               plane.Cluster().KubeconfigPath(),
-		"KUBERTNETES_APPROVERS":    approver,
-		"KUBERTNETES_LOG_LEVEL":    "debug",
-		"KUBERTNETES_CHANNELS":     "",
-		"KUBERTNETES_CONTEXT":      "",
-		"OPENAI_API_TYPE":          "",
-		"KUBERTNETES_MAX_STEPS":    "",
-		"KUBERTNETES_CACHE_DIR":    "",
-		"KUBERTNETES_PROPOSAL_TTL": "",
+		"SLACK_BOT_TOKEN":                      "xoxb-e2e-token",
+		"SLACK_APP_TOKEN":                      "xapp-e2e-token",
+		"SLACK_API_URL":                        e.slack.APIURL(),
+		"OPENAI_API_KEY":                       openaitest.DefaultAPIKey,
+		"OPENAI_BASE_URL":                      e.llm.BaseURL(),
+		"KUBERTNETES_MODEL":                    openaitest.DefaultModel,
+		"KUBECONFIG":                           plane.Cluster().KubeconfigPath(),
+		"KUBERTNETES_APPROVERS":                approver,
+		"KUBERTNETES_LOG_LEVEL":                "debug",
+		"KUBERTNETES_CHANNELS":                 "",
+		"KUBERTNETES_CONTEXT":                  "",
+		"OPENAI_API_TYPE":                      "",
+		"KUBERTNETES_MAX_STEPS":                "",
+		"KUBERTNETES_CACHE_DIR":                "",
+		"KUBERTNETES_PROPOSAL_TTL":             "",
+		"KUBERTNETES_STATE":                    filepath.Join(t.TempDir(), "state.db"),
+		"KUBERTNETES_PRICES":                   "",
+		"KUBERTNETES_STATE_RETENTION":          "",
+		"KUBERTNETES_REQUESTER_CANNOT_APPROVE": "",
+		"KUBERTNETES_IMPERSONATE":              "",
+		"KUBERTNETES_FIX_ALLOW_NAMESPACES":     "",
+		"KUBERTNETES_FIX_ALLOW_KINDS":          "",
+		"KUBERTNETES_VERIFY_TIMEOUT":           "20s",
 	} {
 		t.Setenv(k, v) // restored after the test
 		if v == "" {
 			os.Unsetenv(k)
+		}
+	}
+	for _, o := range overrides {
+		for k, v := range o {
+			t.Setenv(k, v)
+			if v == "" {
+				os.Unsetenv(k)
+			}
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())

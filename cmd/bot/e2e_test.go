@@ -56,6 +56,10 @@ func TestMentionInvestigateProposeApprove(t *testing.T) {
 	if strings.Contains(blocksText(updated), "[button") {
 		t.Errorf("the applied proposal still shows buttons:\n%s", blocksText(updated))
 	}
+	// The thread reply is paced behind the investigation's other posts.
+	e.slack.WaitForMessage(t, channel, root, func(m slacktest.Message) bool {
+		return m.TS != prop.TS && strings.Contains(m.Text, "Applied by")
+	}, 10*time.Second)
 	applied := 0
 	for _, m := range e.slack.Thread(channel, root) {
 		if m.TS != prop.TS && strings.Contains(m.Text, "Applied by") {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"testing"
 
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
@@ -8,4 +9,10 @@ import (
 
 var plane *kubetest.Plane
 
-func TestMain(m *testing.M) { kubetest.Main(m, &plane) }
+func TestMain(m *testing.M) {
+	code := kubetest.Run(m, &plane)
+	if built.dir != "" { // the binary some tests build, once
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}

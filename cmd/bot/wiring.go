@@ -82,14 +82,22 @@ func newBrain(cfg Config, r *kube.Reader, previewer agent.Previewer) (agent.Brai
 			oc.BaseURL = cfg.OpenAIBaseURL
 		}
 	}
-	return agent.NewLoop(openai.NewClientWithConfig(oc), r, previewer, agent.LoopOptions{Model: cfg.Model, MaxSteps: cfg.MaxSteps})
+	runbooks, err := agent.LoadRunbooks(cfg.Runbooks)
+	if err != nil {
+		return nil, configErrorf("%v", err)
+	}
+	return agent.NewLoop(openai.NewClientWithConfig(oc), r, previewer, agent.LoopOptions{
+		Model: cfg.Model, MaxSteps: cfg.MaxSteps, ToolTokens: cfg.ToolTokens, TurnTokens: cfg.TurnTokens,
+		ThreadTokens: cfg.ThreadTokens, Timeout: cfg.Timeout, Runbooks: runbooks,
+	})
 }
 
 // toolkit is what every front end needs: a reader, a fixer and a brain.
 type toolkit struct {
-	reader *kube.Reader
-	fixer  *kube.Fixer
-	brain  agent.Brain
+	reader  *kube.Reader
+	fixer   *kube.Fixer
+	brain   agent.Brain
+	cluster cluster
 }
 
 func newToolkit(ctx context.Context, cfg Config, cl cluster) (toolkit, error) {
@@ -100,7 +108,7 @@ func newToolkit(ctx context.Context, cfg Config, cl cluster) (toolkit, error) {
 	if err := r.Ping(ctx); err != nil {
 		return toolkit{}, err
 	}
-	f, err := kube.NewFixer(cl.config, kube.Policy{})
+	f, err := kube.NewFixer(cl.config, cfg.fixPolicy())
 	if err != nil {
 		return toolkit{}, err
 	}
@@ -108,5 +116,15 @@ func newToolkit(ctx context.Context, cfg Config, cl cluster) (toolkit, error) {
 	if err != nil {
 		return toolkit{}, err
 	}
-	return toolkit{reader: r, fixer: f, brain: b}, nil
+	return toolkit{reader: r, fixer: f, brain: b, cluster: cl}, nil
+}
+
+// auditor records each step of a fix as an Event on its target, written
+// with the fixer's identity (the kubeconfig's), and as a log line.
+func (tk toolkit) auditor(log *zap.Logger) (kube.Auditor, error) {
+	a, err := kube.NewEventAuditor(tk.cluster.config, log)
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
 }

@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
 	"github.com/kubertnetes/kubertnetes/localcluster"
 )
 
@@ -25,10 +26,12 @@ type Plane struct {
 // cannot be built or started it prints why and exits 1: cluster tests never
 // skip. SIGINT or SIGTERM stop the plane before the process exits.
 func Main(m *testing.M, out **Plane) {
-	os.Exit(run(m, out))
+	os.Exit(Run(m, out))
 }
 
-func run(m *testing.M, out **Plane) int {
+// Run is Main without the exit, for a TestMain with cleanup of its own:
+// it returns the exit code after the plane has stopped.
+func Run(m *testing.M, out **Plane) int {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -81,7 +84,9 @@ func setup(ctx context.Context) (*localcluster.Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build binaries: %w", err)
 	}
-	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: os.Stderr})
+	// The demo's crash rules: its pods crash-loop exactly while their spec
+	// would crash them on a real kubelet, so fixes can be verified.
+	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: os.Stderr, CrashRules: k3dcluster.CrashRules()})
 	if err != nil {
 		return nil, err
 	}

@@ -4,10 +4,10 @@
 //
 // It serves the Web API methods the bot uses (auth.test, chat.postMessage,
 // chat.update, chat.postEphemeral, reactions.add, conversations.replies,
-// assistant.threads.setStatus, users.info, apps.connections.open) with Slack's
+// assistant.threads.setStatus, users.info, usergroups.users.list, apps.connections.open) with Slack's
 // validation and error codes, and Socket Mode WebSockets with hello, pings,
 // envelopes, acks, redelivery of un-acked events, and disconnects. Tests drive the
-// human side (Mention, Post, ReplyInThread, ClickButton), inject faults (RateLimit,
+// human side (Mention, Post, ReplyInThread, ClickButton, DefineUserGroup), inject faults (RateLimit,
 // FailNext, Disconnect, DropConnections) and assert on what the bot did (Messages,
 // Thread, Ephemerals, Statuses, Deliveries, WaitForMessage).
 //

@@ -69,6 +69,7 @@ func (s *Server) methodTable() map[string]method {
 		"conversations.replies":       {botToken, s.conversationsReplies},
 		"assistant.threads.setStatus": {botToken, s.assistantThreadsSetStatus},
 		"users.info":                  {botToken, s.usersInfo},
+		"usergroups.users.list":       {botToken, s.usergroupsUsersList},
 	}
 }
 
@@ -77,6 +78,7 @@ type webState struct {
 	rateLimits   map[string]*rateLimit
 	canned       map[string][][]byte // FailNext / RespondNext bodies, in order
 	responseURLs map[string]responseTarget
+	userGroups   map[string][]string // DefineUserGroup
 }
 
 type rateLimit struct {
@@ -89,6 +91,7 @@ func (w *webState) init() {
 	w.rateLimits = map[string]*rateLimit{}
 	w.canned = map[string][][]byte{}
 	w.responseURLs = map[string]responseTarget{}
+	w.userGroups = map[string][]string{}
 }
 
 // RateLimit makes the next `times` calls of method answer HTTP 429 with a
@@ -268,4 +271,32 @@ func (s *Server) usersInfo(r apiRequest) apiResult {
 		"is_bot": id == s.cfg.botUserID, "tz": "Etc/UTC",
 		"profile": object{"real_name": name, "display_name": name},
 	}})
+}
+
+// DefineUserGroup creates or replaces the user group id ("S…") with the given
+// members, as usergroups.users.list reports them.
+func (s *Server) DefineUserGroup(id string, users ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.userGroups[id] = slices.Clone(users)
+	s.notifyLocked()
+}
+
+// usergroupsUsersList answers with a group's members; an unknown group is
+// no_such_subteam, as in Slack.
+func (s *Server) usergroupsUsersList(r apiRequest) apiResult {
+	id := r.get("usergroup")
+	if id == "" {
+		return fail("invalid_arguments")
+	}
+	s.mu.Lock()
+	users, found := s.userGroups[id]
+	s.mu.Unlock()
+	if !found {
+		return fail("no_such_subteam")
+	}
+	if users == nil {
+		users = []string{}
+	}
+	return ok(object{"users": slices.Clone(users)})
 }

@@ -338,3 +338,23 @@ type recordingTB struct {
 }
 
 func (r *recordingTB) Fatalf(format string, args ...any) { r.fatal = fmt.Sprintf(format, args...) }
+
+func TestUserGroupMembers(t *testing.T) {
+	s := New(t)
+	api := s.Client()
+	s.DefineUserGroup("S0SRE", "U111", "U222")
+	got, err := api.GetUserGroupMembersContext(t.Context(), "S0SRE")
+	if err != nil {
+		t.Fatalf("usergroups.users.list: %v", err)
+	}
+	if diff := cmp.Diff([]string{"U111", "U222"}, got); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+	s.DefineUserGroup("S0SRE") // emptied
+	if got, err := api.GetUserGroupMembersContext(t.Context(), "S0SRE"); err != nil || len(got) != 0 {
+		t.Errorf("emptied group: %v, %v", got, err)
+	}
+	if _, err := api.GetUserGroupMembersContext(t.Context(), "S0NOPE"); err == nil || err.Error() != "no_such_subteam" {
+		t.Errorf("unknown group: err = %v, want no_such_subteam", err)
+	}
+}

@@ -1,0 +1,236 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/internal/slacktest"
+	"github.com/kubertnetes/kubertnetes/kube"
+)
+
+// tsTime is when the fake Slack stored a message (its ts is the time).
+func tsTime(t *testing.T, ts string) time.Time {
+	t.Helper()
+	sec, frac, _ := strings.Cut(ts, ".")
+	s, err1 := strconv.ParseInt(sec, 10, 64)
+	us, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("bad ts %q", ts)
+	}
+	return time.Unix(s, us*1000)
+}
+
+func TestPostsArePacedPerChannelAndNeverDropped(t *testing.T) {
+	const every = 200 * time.Millisecond
+	h := startBot(t, Config{PostInterval: every})
+	ctx := context.Background()
+	root := h.slack.Post("CBUSY", "UHUMAN1", "a busy channel")
+	quiet := h.slack.Post("CQUIET", "UHUMAN1", "a quiet channel")
+	statusTS := h.bot.reply(ctx, "CBUSY", root, "status")
+
+	var wg sync.WaitGroup
+	const burst = 10
+	for i := range burst {
+		wg.Go(func() { h.bot.reply(ctx, "CBUSY", root, fmt.Sprintf("busy %d", i)) })
+	}
+	time.Sleep(20 * time.Millisecond) // the busy channel has a queue now
+	start := time.Now()
+	h.bot.reply(ctx, "CQUIET", quiet, "quiet 0")
+	quietTook := time.Since(start)
+	// Edits are tier 3: not paced, not even in the busy channel.
+	start = time.Now()
+	for i := range 5 {
+		if err := h.bot.update(ctx, "CBUSY", statusTS, slack.MsgOptionText(fmt.Sprintf("status %d", i), false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	updatesTook := time.Since(start)
+	wg.Wait()
+
+	var stamps []time.Time
+	for _, m := range h.slack.Thread("CBUSY", root) {
+		if m.BotID != "" && strings.HasPrefix(m.Text, "busy") {
+			stamps = append(stamps, tsTime(t, m.TS))
+		}
+	}
+	if len(stamps) != burst {
+		t.Fatalf("%d of %d messages posted in the busy channel; pacing must queue, never drop", len(stamps), burst)
+	}
+	// The status took one of postBurst tokens; then one per interval.
+	want := time.Duration(burst-(postBurst-1)) * every
+	if spread := stamps[burst-1].Sub(stamps[0]); spread < want-every/2 {
+		t.Errorf("%d posts in one channel took %v, want about %v (one per %v after a burst of %d)", burst, spread, want, every, postBurst)
+	}
+	// Both would take a second or more behind the busy queue.
+	if quietTook > want/2 {
+		t.Errorf("a post in a quiet channel waited %v behind another channel's queue", quietTook)
+	}
+	if updatesTook > want/2 {
+		t.Errorf("5 chat.update calls took %v; edits are not paced like posts", updatesTook)
+	}
+}
+
+func TestRateLimitedPostIsRetriedAndDelivered(t *testing.T) {
+	h := startBot(t, Config{})
+	h.slack.RateLimit("chat.postMessage", 1, time.Second)
+	start := time.Now()
+	root := h.slack.Mention("C1", "UHUMAN1", "are you there?")
+	h.waitAnswers(t, "C1", root, 1)
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("answered in %v, before the 1s Retry-After was over", took)
+	}
+	status := h.botMessage(t, "C1", root, "Investigat")
+	if status.TS == "" {
+		t.Error("the rate-limited status message was never delivered")
+	}
+	// 1 refused + status + answer.
+	if n := h.slack.Calls("chat.postMessage"); n != 3 {
+		t.Errorf("chat.postMessage called %d times, want 3 (one 429, then the status and the answer)", n)
+	}
+}
+
+func TestSlackErrorsOnDecorationsNeverBreakTheFlow(t *testing.T) {
+	h := startBot(t, Config{})
+	for _, code := range []string{"channel_not_found", "not_allowed", "ratelimited"} {
+		h.slack.FailNext("assistant.threads.setStatus", code)
+	}
+	h.slack.FailNext("reactions.add", "not_reactable")
+	for i := range 3 {
+		root := h.slack.Mention("C1", "UHUMAN1", fmt.Sprintf("question %d", i))
+		h.waitAnswers(t, "C1", root, 1)
+	}
+	if n := h.slack.Calls("assistant.threads.setStatus"); n != 3 {
+		t.Errorf("setStatus called %d times, want once per question", n)
+	}
+}
+
+func TestAnswerShowsTokensAndEstimatedCost(t *testing.T) {
+	tests := []struct {
+		name  string
+		price Price
+		want  string
+		not   string
+	}{
+		{"price known", Price{Prompt: 0.15, Completion: 0.60}, "1 model calls, 1000 prompt + 100 completion tokens · ≈ $0.0002", ""},
+		{"price unknown", Price{}, "1 model calls, 1000 prompt + 100 completion tokens", "≈"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := startBot(t, Config{Price: tt.price})
+			root := h.slack.Mention("C1", "UHUMAN1", "how much?")
+			m := h.botMessage(t, "C1", root, "answer to")
+			if !strings.Contains(string(m.BlocksJSON), tt.want) {
+				t.Errorf("answer blocks lack %q:\n%s", tt.want, m.BlocksJSON)
+			}
+			if tt.not != "" && strings.Contains(string(m.BlocksJSON), tt.not) {
+				t.Errorf("answer blocks have %q without a price:\n%s", tt.not, m.BlocksJSON)
+			}
+		})
+	}
+}
+
+// finding is a critical finding on pod name.
+func finding(name string, evidence ...string) kube.Finding {
+	return kube.Finding{Object: kube.ObjectRef{Kind: "Pod", Namespace: "shop", Name: name}, Severity: kube.Critical,
+		Reason: "CrashLoopBackOff", Message: name + " keeps crashing", Evidence: evidence, Docs: "https://kubernetes.io/docs/", Fix: "fix the config"}
+}
+
+func TestManyFindingsAreBatched(t *testing.T) {
+	h := startBot(t, Config{})
+	h.brain.set(func(b *echoBrain) {
+		b.before = func(_ string, emit func(agent.Event)) {
+			for i := range 30 {
+				emit(agent.FindingEvent{Finding: finding(fmt.Sprintf("pod-%02d", i), "exit code 1")})
+			}
+			emit(agent.FindingEvent{Finding: finding("pod-00")}) // a repeat
+		}
+	})
+	root := h.slack.Mention("C1", "UHUMAN1", "what is broken?")
+	h.waitAnswers(t, "C1", root, 1)
+	var alone, lists int
+	var list slacktest.Message
+	for _, m := range h.slack.Thread("C1", root) {
+		switch {
+		case m.BotID == "":
+		case strings.Contains(m.Text, "more finding(s)"):
+			lists++
+			list = m
+		case strings.Contains(m.Text, "CrashLoopBackOff"):
+			alone++
+		}
+	}
+	if alone != findingsAlone || lists != 1 {
+		t.Fatalf("%d findings posted alone and %d list messages, want %d and 1", alone, lists, findingsAlone)
+	}
+	if !strings.HasPrefix(list.Text, "25 more finding(s)") || !strings.Contains(list.Text, "pod-29") {
+		t.Errorf("list message = %q, want the other 25 findings", list.Text)
+	}
+}
+
+func TestHugeOutputFitsSlackLimits(t *testing.T) {
+	huge := strings.Repeat("x", 200_000)
+	lines := strings.Repeat("a line of a very long answer ```with fences``` and <@U123> mentions\n", 3000)
+	bigFinding := finding("big", strings.Split(strings.Repeat("evidence line\n", 5000), "\n")...)
+	bigFinding.Message = huge
+	bigFinding.Fix = huge
+	big := proposal("fix-big", strings.Repeat("n", 253))
+	big.Preview.Diff = lines
+	big.Preview.Fix.Rationale, big.Preview.Fix.Risk, big.Preview.Fix.Expected = huge, huge, huge
+	var many []kube.Finding
+	for i := range 2000 {
+		many = append(many, finding(fmt.Sprintf("pod-%04d-%s", i, strings.Repeat("y", 200))))
+	}
+	steps := make([]string, 200)
+	for i := range steps {
+		steps[i] = stepLine(agent.Progress{Tool: "logs", Target: huge[:500], Done: true, Err: huge})
+	}
+	type rendered struct {
+		text   string
+		blocks []slack.Block
+	}
+	render := func(text string, blocks []slack.Block) rendered { return rendered{text, blocks} }
+	tests := []struct {
+		name string
+		got  rendered
+	}{
+		{"answer without line breaks", render(renderAnswer(agent.Answer{Text: huge}, agent.Usage{Requests: 3, PromptTokens: 1e6}, Price{Prompt: 1}))},
+		{"answer of many lines", render(renderAnswer(agent.Answer{Text: lines}, agent.Usage{}, Price{}))},
+		{"finding", render(renderFinding(bigFinding))},
+		{"finding list", render(renderFindingList(many))},
+		{"proposal", render(renderProposal(big))},
+		{"decided proposal", render(renderDecided(big, huge))},
+		{"status", render(renderStatus(steps, false))},
+	}
+	h := startBot(t, Config{})
+	api := h.slack.Client()
+	// The fake refuses what Slack refuses, so an accepted post means a fit.
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionBlocks(slack.NewSectionBlock(
+		slack.NewTextBlockObject(slack.MarkdownType, huge[:maxSectionText+1], false, false), nil, nil))); err == nil || err.Error() != "invalid_blocks" {
+		t.Fatalf("an over-long section was not refused (err %v); the test would prove nothing", err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if n := len([]rune(tt.got.text)); n > maxText {
+				t.Errorf("text is %d characters, want at most %d", n, maxText)
+			}
+			if n := len(tt.got.blocks); n > maxBlocks {
+				t.Errorf("%d blocks, want at most %d", n, maxBlocks)
+			}
+			_, ts, err := api.PostMessage("C1", slack.MsgOptionText(tt.got.text, false), slack.MsgOptionBlocks(tt.got.blocks...))
+			if err != nil {
+				t.Fatalf("Slack refused the message: %v", err)
+			}
+			if _, _, _, err := api.UpdateMessage("C1", ts, slack.MsgOptionText(tt.got.text, false), slack.MsgOptionBlocks(tt.got.blocks...)); err != nil {
+				t.Errorf("Slack refused the update: %v", err)
+			}
+		})
+	}
+}

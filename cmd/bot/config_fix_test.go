@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubertnetes/kubertnetes/kube"
+)
+
+func TestParseImpersonate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want map[string]kube.Identity
+		err  string
+	}{
+		{"", nil, ""},
+		{"U123ABC=alice@example.com:sre,oncall;U456DEF=bob", map[string]kube.Identity{
+			"U123ABC": {User: "alice@example.com", Groups: []string{"sre", "oncall"}}, "U456DEF": {User: "bob"}}, ""},
+		{" U123ABC = alice : sre ; ", map[string]kube.Identity{"U123ABC": {User: "alice", Groups: []string{"sre"}}}, ""},
+		{"W0ENTERPRISE=system:serviceaccount", map[string]kube.Identity{"W0ENTERPRISE": {User: "system", Groups: []string{"serviceaccount"}}}, ""},
+		{"alice=U123ABC", nil, `entry "alice=U123ABC" does not start with a Slack user id`},
+		{"S0GROUP=alice", nil, "does not start with a Slack user id"},
+		{"U123ABC", nil, `entry "U123ABC" has no =`},
+		{"U123ABC=", nil, "has no valid Kubernetes user name"},
+		{"U123ABC=alice:sre,,oncall", nil, "has an empty or invalid group name"},
+		{"U123ABC=alice;U123ABC=bob", nil, "maps a Slack user a second time"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseImpersonate(tt.in)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "KUBERTNETES_IMPERSONATE") {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("identities (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestFixSettings(t *testing.T) {
+	setEnv(t, map[string]string{
+		"KUBERTNETES_IMPERSONATE":          "U123ABC=alice:sre",
+		"KUBERTNETES_FIX_ALLOW_NAMESPACES": "kube-system,tools",
+		"KUBERTNETES_FIX_ALLOW_KINDS":      "Role,role.rbac.authorization.k8s.io",
+		"KUBERTNETES_VERIFY_TIMEOUT":       "45s",
+	})
+	c, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := kube.Policy{AllowNamespaces: []string{"kube-system", "tools"}, AllowKinds: []string{"Role", "role.rbac.authorization.k8s.io"}}
+	if d := cmp.Diff(want, c.fixPolicy()); d != "" {
+		t.Errorf("policy (-want +got):\n%s", d)
+	}
+	if c.verifyOptions().Timeout != 45*time.Second || c.impersonate["U123ABC"].User != "alice" {
+		t.Errorf("verify %v, impersonate %v", c.verifyOptions(), c.impersonate)
+	}
+
+	setEnv(t, nil)
+	if c, err = loadConfig(); err != nil || c.VerifyTimeout != 2*time.Minute || c.impersonate != nil {
+		t.Errorf("defaults: %v, timeout %s, impersonate %v", err, c.VerifyTimeout, c.impersonate)
+	}
+
+	for env, want := range map[string]string{
+		"KUBERTNETES_IMPERSONATE":          "KUBERTNETES_IMPERSONATE entry",
+		"KUBERTNETES_FIX_ALLOW_NAMESPACES": `KUBERTNETES_FIX_ALLOW_NAMESPACES has "Kube_System"`,
+		"KUBERTNETES_FIX_ALLOW_KINDS":      `KUBERTNETES_FIX_ALLOW_KINDS has "roles/admin"`,
+		"KUBERTNETES_VERIFY_TIMEOUT":       "KUBERTNETES_VERIFY_TIMEOUT=1s is out of range",
+	} {
+		bad := map[string]string{"KUBERTNETES_IMPERSONATE": "alice", "KUBERTNETES_FIX_ALLOW_NAMESPACES": "Kube_System",
+			"KUBERTNETES_FIX_ALLOW_KINDS": "roles/admin", "KUBERTNETES_VERIFY_TIMEOUT": "1s"}[env]
+		t.Run(env, func(t *testing.T) {
+			setEnv(t, map[string]string{env: bad})
+			var out bytes.Buffer
+			err := run(context.Background(), nil, stdio{in: strings.NewReader(""), out: &out, err: &out})
+			var msg bytes.Buffer
+			if code := exitCode(err, &msg); code != 2 || !strings.Contains(msg.String(), want) {
+				t.Errorf("exit %d, message %q; want 2 and %q", code, msg.String(), want)
+			}
+		})
+	}
+}

@@ -1,0 +1,207 @@
+package kube
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// testPod is a running pod whose containers are named names; change
+// shapes its status.
+func testPod(change func(*corev1.Pod), names ...string) *corev1.Pod {
+	p := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "api-7d9f-x2x"},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning},
+	}
+	for _, n := range names {
+		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: n, Image: "registry.example/" + n + ":1"})
+		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, corev1.ContainerStatus{
+			Name: n, Image: "registry.example/" + n + ":1", Ready: true,
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}},
+		})
+	}
+	if change != nil {
+		change(p)
+	}
+	return p
+}
+
+func waiting(reason, message string) corev1.ContainerState {
+	return corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: message}}
+}
+
+func terminated(code int32, reason string) corev1.ContainerState {
+	return corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason}}
+}
+
+// ignoreStatic leaves out the fixed docs link and fix hint.
+var ignoreStatic = cmpopts.IgnoreFields(Finding{}, "Docs", "Fix")
+
+func TestCheckPod(t *testing.T) {
+	pod := ObjectRef{Kind: "Pod", Namespace: "shop", Name: "api-7d9f-x2x"}
+	tests := []struct {
+		name string
+		pod  *corev1.Pod
+		want []Finding
+	}{
+		{"healthy", testPod(nil, "api", "sidecar"), nil},
+		{"no containers yet", testPod(func(p *corev1.Pod) { p.Status.Phase = corev1.PodPending }), nil},
+		{"pending but scheduled", testPod(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodPending
+			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}}
+			p.Status.ContainerStatuses[0].State = waiting("ContainerCreating", "")
+		}, "api"), nil},
+		{"crash loop with exit code", testPod(func(p *corev1.Pod) {
+			cs := &p.Status.ContainerStatuses[0]
+			cs.Ready, cs.RestartCount = false, 5
+			cs.State = waiting("CrashLoopBackOff", "back-off 40s restarting failed container=api")
+			cs.LastTerminationState = terminated(3, "Error")
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "CrashLoopBackOff",
+			Message:  "Container api of pod api-7d9f-x2x is in CrashLoopBackOff (restarted 5 times); it last exited with code 3 (Error)",
+			Evidence: []string{"container: api", "restartCount: 5", "lastState.terminated: exitCode=3 reason=Error"},
+		}}},
+		{"crash loop without last state", testPod(func(p *corev1.Pod) {
+			p.Status.ContainerStatuses[0].State = waiting("CrashLoopBackOff", "")
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "CrashLoopBackOff",
+			Message:  "Container api of pod api-7d9f-x2x is in CrashLoopBackOff (restarted 0 times)",
+			Evidence: []string{"container: api", "restartCount: 0"},
+		}}},
+		{"crash loop of one container of two", testPod(func(p *corev1.Pod) {
+			cs := &p.Status.ContainerStatuses[1]
+			cs.RestartCount, cs.State, cs.LastTerminationState = 2, waiting("CrashLoopBackOff", ""), terminated(1, "Error")
+		}, "api", "sidecar"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "CrashLoopBackOff",
+			Message:  "Container sidecar of pod api-7d9f-x2x is in CrashLoopBackOff (restarted 2 times); it last exited with code 1 (Error)",
+			Evidence: []string{"container: sidecar", "restartCount: 2", "lastState.terminated: exitCode=1 reason=Error"},
+		}}},
+		{"crash loop of an init container", testPod(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodPending
+			p.Status.ContainerStatuses[0].State = waiting("PodInitializing", "")
+			p.Status.InitContainerStatuses = []corev1.ContainerStatus{{
+				Name: "migrate", RestartCount: 4, State: waiting("CrashLoopBackOff", ""), LastTerminationState: terminated(2, "Error"),
+			}}
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "CrashLoopBackOff",
+			Message:  "Container migrate of pod api-7d9f-x2x is in CrashLoopBackOff (restarted 4 times); it last exited with code 2 (Error)",
+			Evidence: []string{"container: migrate", "restartCount: 4", "lastState.terminated: exitCode=2 reason=Error"},
+		}}},
+		{"OOMKilled crash loop", testPod(func(p *corev1.Pod) {
+			cs := &p.Status.ContainerStatuses[0]
+			cs.RestartCount, cs.State, cs.LastTerminationState = 3, waiting("CrashLoopBackOff", ""), terminated(137, "OOMKilled")
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "OOMKilled",
+			Message:  "Container api of pod api-7d9f-x2x was killed for using more memory than its limit",
+			Evidence: []string{"container: api", "restartCount: 3", "lastState.terminated: exitCode=137 reason=OOMKilled"},
+		}}},
+		{"OOMKilled, running again", testPod(func(p *corev1.Pod) {
+			cs := &p.Status.ContainerStatuses[0]
+			cs.RestartCount, cs.LastTerminationState = 1, terminated(137, "OOMKilled")
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "OOMKilled",
+			Message:  "Container api of pod api-7d9f-x2x was killed for using more memory than its limit",
+			Evidence: []string{"container: api", "restartCount: 1"},
+		}}},
+		{"restarted after an error, running again", testPod(func(p *corev1.Pod) {
+			cs := &p.Status.ContainerStatuses[0]
+			cs.RestartCount, cs.LastTerminationState = 1, terminated(1, "Error")
+		}, "api"), nil},
+		{"ImagePullBackOff", testPod(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodPending
+			p.Status.ContainerStatuses[0].State = waiting("ImagePullBackOff", `Back-off pulling image "registry.example/api:1"`)
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "ImagePullBackOff",
+			Message:  `Container api of pod api-7d9f-x2x cannot pull its image "registry.example/api:1": Back-off pulling image "registry.example/api:1"`,
+			Evidence: []string{"container: api", "restartCount: 0", "image: registry.example/api:1", `waiting: Back-off pulling image "registry.example/api:1"`},
+		}}},
+		{"ErrImagePull", testPod(func(p *corev1.Pod) {
+			p.Status.ContainerStatuses[0].State = waiting("ErrImagePull", "manifest unknown")
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "ErrImagePull",
+			Message:  `Container api of pod api-7d9f-x2x cannot pull its image "registry.example/api:1": manifest unknown`,
+			Evidence: []string{"container: api", "restartCount: 0", "image: registry.example/api:1", "waiting: manifest unknown"},
+		}}},
+		{"CreateContainerConfigError", testPod(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodPending
+			p.Status.ContainerStatuses[0].State = waiting("CreateContainerConfigError", `configmap "api-config" not found`)
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "CreateContainerConfigError",
+			Message:  `Container api of pod api-7d9f-x2x cannot be created: configmap "api-config" not found`,
+			Evidence: []string{"container: api", "restartCount: 0", `waiting: configmap "api-config" not found`},
+		}}},
+		{"Unschedulable", testPod(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodPending
+			p.Status.ContainerStatuses = nil
+			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
+				Message: "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."}}
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "Unschedulable",
+			Message:  "Pod api-7d9f-x2x cannot be scheduled: 0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.",
+			Evidence: []string{"condition PodScheduled=False: 0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."},
+		}}},
+		{"Evicted", testPod(func(p *corev1.Pod) {
+			p.Status.Phase, p.Status.Reason = corev1.PodFailed, "Evicted"
+			p.Status.Message = "The node was low on resource: memory."
+			p.Status.ContainerStatuses[0].State = terminated(137, "ContainerStatusUnknown")
+		}, "api"), []Finding{{
+			Object: pod, Severity: Warning, Reason: "Evicted",
+			Message:  "Pod api-7d9f-x2x was evicted: The node was low on resource: memory.",
+			Evidence: []string{"status.reason: Evicted", "status.message: The node was low on resource: memory."},
+		}}},
+		{"completed", testPod(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodSucceeded
+			p.Status.ContainerStatuses[0].State = terminated(0, "Completed")
+		}, "job"), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := checkPod(tt.pod)
+			if diff := cmp.Diff(tt.want, got, ignoreStatic); diff != "" {
+				t.Errorf("checkPod (-want +got):\n%s", diff)
+			}
+			for _, f := range got {
+				if f.Docs == "" || f.Fix == "" {
+					t.Errorf("finding %s has no docs link or fix hint", f.Reason)
+				}
+			}
+		})
+	}
+}
+
+func TestPodOwner(t *testing.T) {
+	yes, no := true, false
+	owners := replicaSetOwners([]appsv1.ReplicaSet{
+		rs("shop", "api-7d9f", "Deployment", "api", &yes),
+		rs("shop", "orphan-1", "Deployment", "gone", &no),
+	})
+	tests := []struct {
+		name string
+		refs []metav1.OwnerReference
+		want *ObjectRef
+	}{
+		{"deployment behind its replicaset", []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "api-7d9f", Controller: &yes}}, &ObjectRef{Kind: "Deployment", Namespace: "shop", Name: "api"}},
+		{"replicaset without a deployment", []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "orphan-1", Controller: &yes}}, &ObjectRef{Kind: "ReplicaSet", Namespace: "shop", Name: "orphan-1"}},
+		{"statefulset", []metav1.OwnerReference{{Kind: "StatefulSet", Name: "db", Controller: &yes}}, &ObjectRef{Kind: "StatefulSet", Namespace: "shop", Name: "db"}},
+		{"not a controller", []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "api-7d9f"}}, nil},
+		{"bare pod", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := testPod(func(p *corev1.Pod) { p.OwnerReferences = tt.refs }, "api")
+			if diff := cmp.Diff(tt.want, podOwner(p, owners)); diff != "" {
+				t.Errorf("podOwner (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func rs(ns, name, ownerKind, owner string, controller *bool) appsv1.ReplicaSet {
+	return appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, OwnerReferences: []metav1.OwnerReference{
+		{Kind: ownerKind, Name: owner, Controller: controller},
+	}}}
+}

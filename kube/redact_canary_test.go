@@ -1,0 +1,220 @@
+package kube
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Canaries are secrets planted in the cluster; none may ever come out of
+// a Reader (or a Fixer's diff).
+const (
+	canarySecretData   = "CANARYsecretData-7Qx"
+	canaryStringData   = "CANARYstringData_91k"
+	canaryDBPassword   = "CANARYdbPass!w0rd"
+	canaryAPIToken     = "CANARYapiToken4f2a9c"
+	canaryAWSSecret    = "CANARYaws/Secret+Key0123456789abcdef"
+	canaryArgPassword  = "CANARYargPassword"
+	canaryEnvURL       = "CANARYenvUrlPw"
+	canaryCMKey        = "CANARYsmtpPassword"
+	canaryCMURL        = "CANARYcmUrlPw"
+	canaryJWTSignature = "CANARYjwtSignature_x9"
+	canaryPEM          = "CANARYpemBodyLine"
+	canaryLogPassword  = "CANARYlogPassword"
+	canaryLogBearer    = "CANARYlogBearerToken0123"
+	canaryPrevPassword = "CANARYprevPassword"
+	canaryPrevBearer   = "CANARYprevBearerToken456"
+	canaryEvent        = "CANARYeventToken"
+	canaryWorkerPass   = "CANARYworkerPass"
+	canaryLogBasic     = "CANARYbasicAuthCreds"
+)
+
+var canaryJWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzaG9wLWFwaSJ9." + canaryJWTSignature
+
+var canaryPEMBlock = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA" + canaryPEM + "\n" + canaryPEM + "2\n-----END RSA PRIVATE KEY-----\n"
+
+func canaryManifests() string {
+	lastApplied, _ := json.Marshal(map[string]any{
+		"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": "shop-creds"},
+		"stringData": map[string]any{"api-token": canaryStringData, "password": canarySecretData},
+		"env":        []any{map[string]any{"name": "DB_PASSWORD", "value": canaryDBPassword}},
+	})
+	pem, _ := json.Marshal(canaryPEMBlock)
+	return fmt.Sprintf(`
+apiVersion: v1
+kind: Secret
+metadata:
+  name: shop-creds
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '%[1]s'
+data:
+  password: %[2]s
+stringData:
+  api-token: %[3]s
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: shop-config
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '%[1]s'
+data:
+  log_level: debug
+  smtp_password: %[4]s
+  database_url: "mysql://root:%[5]s@mysql:3306/shop"
+  session.jwt: %[6]s
+  tls-material.pem: %[7]s
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop-api
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '%[1]s'
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: shop-api}
+  template:
+    metadata:
+      labels: {app: shop-api}
+      annotations:
+        kwok.x-k8s.io/crashloop: "true"
+        kwok.x-k8s.io/crashloop-exit-code: "2"
+    spec:
+      containers:
+      - name: api
+        image: registry.example/shop-api:1.4
+        args: ["--listen=:8080", "--db-password=%[8]s"]
+        env:
+        - {name: LOG_LEVEL, value: debug}
+        - {name: DB_PASSWORD, value: "%[9]s"}
+        - {name: API_TOKEN, value: "%[10]s"}
+        - {name: AWS_SECRET_ACCESS_KEY, value: "%[11]s"}
+        - {name: DATABASE_URL, value: "postgres://shop:%[12]s@db:5432/shop"}
+        - name: SMTP_PASSWORD
+          valueFrom:
+            configMapKeyRef: {name: shop-config, key: smtp_password}
+        envFrom:
+        - secretRef: {name: shop-creds}
+      - name: worker
+        image: registry.example/shop-worker:1.4
+        env:
+        - {name: DB_PASSWORD, value: "%[13]s"}
+`, lastApplied, base64.StdEncoding.EncodeToString([]byte(canarySecretData)), canaryStringData,
+		canaryCMKey, canaryCMURL, canaryJWT, pem, canaryArgPassword,
+		canaryDBPassword, canaryAPIToken, canaryAWSSecret, canaryEnvURL, canaryWorkerPass)
+}
+
+// TestNothingSecretLeavesTheReader plants canaries everywhere a secret
+// hides in a cluster, reads everything back through every entry point, and
+// finds none of them, while ordinary values still show.
+func TestNothingSecretLeavesTheReader(t *testing.T) {
+	t.Parallel()
+	ns := plane.Namespace(t)
+	setLogs(t, ns, "api",
+		[]string{"starting shop-api LOG_LEVEL=debug", "ERROR: password=" + canaryLogPassword, "proxy: Authorization: Basic " + canaryLogBasic, "GET /v1/orders Authorization: Bearer " + canaryLogBearer, "ready"},
+		[]string{"starting shop-api LOG_LEVEL=debug", `{"level":"error","msg":"login failed","password":"` + canaryPrevPassword + `"}`, "Authorization: Bearer " + canaryPrevBearer, "FATAL: database refused the connection"})
+	plane.Apply(t, ns, []byte(canaryManifests()))
+	pod := waitPods(t, ns, "app=shop-api", 1, crashLooping)[0]
+	rs := pod.OwnerReferences[0].Name
+	cs := plane.Clientset(t)
+	_, err := cs.CoreV1().Events(ns).Create(t.Context(), &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{Name: "shop-api-probe"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: pod.Name},
+		Type:           corev1.EventTypeWarning, Reason: "Unhealthy", Count: 1,
+		Message:       "Readiness probe failed: GET /healthz?token=" + canaryEvent + " returned 500",
+		Source:        corev1.EventSource{Component: "kubelet"},
+		LastTimestamp: metav1.Now(), FirstTimestamp: metav1.Now(),
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newReader(t)
+	ctx := t.Context()
+
+	outputs := map[string]string{}
+	read := func(what string, out string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+		outputs[what] = out
+	}
+	for _, kind := range []string{"pods", "deployments", "replicasets", "secrets", "configmaps", "events"} {
+		out, err := r.Get(ctx, GetRequest{Resource: kind, Namespace: ns, Wide: true})
+		read("get "+kind, out, err)
+	}
+	objects := map[string]string{"pod": pod.Name, "deployment": "shop-api", "replicaset": rs, "secret": "shop-creds", "configmap": "shop-config", "event": "shop-api-probe"}
+	for kind, name := range objects {
+		out, err := r.Get(ctx, GetRequest{Resource: kind, Namespace: ns, Name: name})
+		read("get "+kind+" "+name, out, err)
+		if kind != "event" {
+			out, err = r.Describe(ctx, kind, ns, name)
+			read("describe "+kind+" "+name, out, err)
+		}
+	}
+	for _, req := range []LogsRequest{
+		{Namespace: ns, Pod: "deployment/shop-api"},
+		{Namespace: ns, Pod: pod.Name, Previous: true},
+		{Namespace: ns, Pod: pod.Name, Container: "api", Grep: "password|bearer"},
+	} {
+		out, err := r.Logs(ctx, req)
+		read(fmt.Sprintf("logs %+v", req), out, err)
+	}
+	out, err := r.Events(ctx, EventsRequest{Namespace: ns})
+	read("events", out, err)
+	evs, err := r.EventList(ctx, EventsRequest{Namespace: ns})
+	read("event list", fmt.Sprintf("%+v", evs), err)
+	findings, err := Analyze(ctx, r, Scope{Namespace: ns})
+	js, _ := json.Marshal(findings)
+	read("analyze", string(js), err)
+	fixer, err := NewFixer(plane.Config(), Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	preview, err := fixer.Preview(ctx, Fix{Target: Target{Kind: "deployment", Namespace: ns, Name: "shop-api"}, Operation: OpSetEnv, Container: "api", Env: map[string]string{"LOG_LEVEL": "info"}, Rationale: "quieter"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read("fix preview diff", preview.Diff, nil)
+
+	forbidden := []string{"CANARY", base64.StdEncoding.EncodeToString([]byte(canarySecretData)),
+		base64.StdEncoding.EncodeToString([]byte(canaryStringData)), "kwok.x-k8s.io"}
+	for what, out := range outputs {
+		for _, f := range forbidden {
+			if i := strings.Index(out, f); i >= 0 {
+				t.Errorf("%s leaks %q at …%s…:\n%s", what, f, out[max(0, i-80):min(len(out), i+80)], out)
+			}
+		}
+	}
+
+	// Redaction must not blind the reader: ordinary values still show.
+	shown := map[string][]string{
+		"get deployment shop-api":        {`(?m)- name: LOG_LEVEL\n\s+value: debug$`, `(?m)- name: DB_PASSWORD\n\s+value: '\[REDACTED\]'$`, `--listen=:8080`, `postgres://shop:\[REDACTED\]@db:5432/shop`},
+		"describe deployment shop-api":   {`(?m)^\s+LOG_LEVEL:\s+debug$`, `(?m)^\s+DB_PASSWORD:\s+\[REDACTED\]$`, `(?m)^\s+SMTP_PASSWORD:\s+<set to the key 'smtp_password' of config map 'shop-config'>`},
+		"get configmap shop-config":      {`(?m)^  log_level: debug$`, `(?m)^  smtp_password: '\[REDACTED\]'$`, `mysql://root:\[REDACTED\]@mysql:3306/shop`},
+		"describe configmap shop-config": {`(?m)^log_level:\n----\ndebug$`, `mysql://root:\[REDACTED\]@mysql:3306/shop`},
+		"get secret shop-creds":          {`(?m)^  password: '\[REDACTED\] \(\d+ bytes\)'$`, `(?m)^  api-token: '\[REDACTED\] \(\d+ bytes\)'$`},
+		"logs {Namespace:" + ns + " Pod:deployment/shop-api Container: Previous:false Tail:0 SinceSeconds:0 Grep: MaxBytes:0}": {`(?m)^starting shop-api LOG_LEVEL=debug$`, `(?m)^ready$`},
+		"analyze": {`FATAL: database refused the connection`, `exited with code 2`},
+	}
+	for what, patterns := range shown {
+		out, ok := outputs[what]
+		if !ok {
+			t.Errorf("no output %q", what)
+			continue
+		}
+		for _, p := range patterns {
+			if !regexp.MustCompile(p).MatchString(out) {
+				t.Errorf("%s does not match %s:\n%s", what, p, out)
+			}
+		}
+	}
+}
