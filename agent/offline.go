@@ -14,13 +14,18 @@ import (
 // analyzers scoped to the question and reports their findings. It cannot
 // reason about open-ended questions, and says so.
 type Offline struct {
-	r *kube.Reader
+	r       *kube.Reader
+	preview Previewer
 }
 
 var _ Brain = (*Offline)(nil)
 
-// NewOffline builds the analyzer-only brain.
-func NewOffline(r *kube.Reader) *Offline { return &Offline{r: r} }
+// NewOffline builds the analyzer-only brain. With a previewer, findings
+// whose evidence determines a fix (a near-miss Service name, say) come
+// with that fix as a proposal; previewer may be nil.
+func NewOffline(r *kube.Reader, previewer Previewer) *Offline {
+	return &Offline{r: r, preview: previewer}
+}
 
 // Name says which brain answers.
 func (*Offline) Name() string { return "built-in analyzers (no model configured)" }
@@ -77,15 +82,38 @@ func (o *Offline) Ask(ctx context.Context, conv *Conversation, question string, 
 		emit(ErrorEvent{Err: err})
 		return err
 	}
+	proposed := 0
 	for _, f := range fs {
 		emit(FindingEvent{Finding: f})
+		if o.propose(ctx, f, emit) {
+			proposed++
+		}
 	}
 	conv.Note("question: " + question)
-	emit(Answer{Text: offlineSummary(fs, scope)})
+	emit(Answer{Text: offlineSummary(fs, scope, proposed)})
 	return nil
 }
 
-func offlineSummary(fs []kube.Finding, s kube.Scope) string {
+// propose previews a finding's fix, if it has one, and emits it.
+func (o *Offline) propose(ctx context.Context, f kube.Finding, emit func(Event)) bool {
+	if f.Proposal == nil || o.preview == nil {
+		return false
+	}
+	emit(Progress{Tool: "propose_fix", Target: f.Proposal.Target.String()})
+	start := time.Now()
+	pv, err := o.preview.Preview(ctx, *f.Proposal)
+	p := Progress{Tool: "propose_fix", Target: f.Proposal.Target.String(), Done: true, Duration: time.Since(start)}
+	if err != nil {
+		p.Err = err.Error()
+		emit(p)
+		return false
+	}
+	emit(p)
+	emit(ProposalEvent{Proposal: Proposal{ID: NewID("fix"), Preview: *pv}})
+	return true
+}
+
+func offlineSummary(fs []kube.Finding, s kube.Scope, proposed int) string {
 	where := "the cluster"
 	if s.Namespace != "" {
 		where = "namespace " + s.Namespace
@@ -101,6 +129,9 @@ func offlineSummary(fs []kube.Finding, s kube.Scope) string {
 				fmt.Fprintf(&b, "  what to do: %s\n", f.Fix)
 			}
 		}
+	}
+	if proposed > 0 {
+		fmt.Fprintf(&b, "\nI proposed %d fix(es) the evidence determines; each applies only if approved.\n", proposed)
 	}
 	b.WriteString("\n(No model is configured, so I can only run the built-in analyzers. For open-ended questions and concrete fix proposals, set OPENAI_API_KEY — or OPENAI_BASE_URL for Azure, Ollama or vLLM — and KUBERTNETES_MODEL.)")
 	return b.String()

@@ -33,7 +33,7 @@ func TestScopeFor(t *testing.T) {
 func TestOfflineDiagnosesCrashloopApp(t *testing.T) {
 	ns, r := demoNamespace(t)
 	rec := &recorder{}
-	if err := NewOffline(r).Ask(context.Background(), &Conversation{}, "why is crashloop-app not working in namespace "+ns+"?", rec.emit); err != nil {
+	if err := NewOffline(r, nil).Ask(context.Background(), &Conversation{}, "why is crashloop-app not working in namespace "+ns+"?", rec.emit); err != nil {
 		t.Fatal(err)
 	}
 	var found bool
@@ -51,5 +51,36 @@ func TestOfflineDiagnosesCrashloopApp(t *testing.T) {
 	a := rec.answer(t)
 	if !strings.Contains(a.Text, "CrashLoopBackOff") || !strings.Contains(a.Text, "OPENAI_API_KEY") {
 		t.Errorf("answer = %q, want the diagnosis and how to configure a model", a.Text)
+	}
+}
+
+func TestOfflineDiagnosesFaultyAppAndProposesTheFix(t *testing.T) {
+	ns, r := demoNamespace(t)
+	fixer, err := kube.NewFixer(plane.Config(), kube.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	if err := NewOffline(r, fixer).Ask(context.Background(), &Conversation{}, "why is faulty-app not working in namespace "+ns+"?", rec.emit); err != nil {
+		t.Fatal(err)
+	}
+	var finding, proposal bool
+	for _, e := range rec.events {
+		switch e := e.(type) {
+		case FindingEvent:
+			if e.Finding.Reason == "ServiceNotFound" && strings.Contains(e.Finding.Message, `"backend-svc"`) {
+				finding = true
+			}
+		case ProposalEvent:
+			if strings.Contains(e.Proposal.Preview.Diff, "+  BACKEND_URL: http://backend-service:8080/healthz") {
+				proposal = true
+			}
+		}
+	}
+	if !finding || !proposal {
+		t.Errorf("finding %v, proposal %v; events: %+v", finding, proposal, rec.events)
+	}
+	if a := rec.answer(t); !strings.Contains(a.Text, "proposed 1 fix") {
+		t.Errorf("answer = %q", a.Text)
 	}
 }

@@ -61,6 +61,9 @@ func FormatFindings(fs []kube.Finding) string {
 		if f.Fix != "" {
 			fmt.Fprintf(&b, "    hint: %s\n", f.Fix)
 		}
+		if p := f.Proposal; p != nil {
+			fmt.Fprintf(&b, "    a fix the evidence determines (propose it with propose_fix if you agree): %s on %s\n", p.Operation, p.Target)
+		}
 	}
 	return b.String()
 }

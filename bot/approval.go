@@ -54,6 +54,7 @@ func (b *Bot) decide(ctx context.Context, c click) {
 	}
 	if why := b.refusal(ctx, user, rec, approve); why != "" {
 		log.Warn("click refused", zap.String("why", why))
+		b.metrics.Approvals.WithLabelValues("Refused").Inc()
 		b.ephemeral(ctx, channel, user, rec.ThreadTS, why)
 		return
 	}

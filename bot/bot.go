@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/metrics"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
@@ -87,6 +89,8 @@ type Deps struct {
 	Auditor  kube.Auditor
 	Store    store.Store
 	Log      *zap.Logger
+	// Metrics is optional; without it the bot counts into a private registry.
+	Metrics *metrics.Metrics
 }
 
 // Bot is kubertnetes in Slack.
@@ -104,6 +108,9 @@ type Bot struct {
 	slots   chan struct{}
 	pace    *pacer
 	approve *approvers
+	metrics *metrics.Metrics
+	// connected is whether the Socket Mode connection is up, for /readyz.
+	connected atomic.Bool
 
 	mu       sync.Mutex
 	threads  map[string]*thread
@@ -141,10 +148,13 @@ func New(cfg Config, d Deps) (*Bot, error) {
 	if cfg.PostInterval <= 0 {
 		cfg.PostInterval = time.Second
 	}
+	if d.Metrics == nil {
+		d.Metrics = metrics.New()
+	}
 	return &Bot{
 		cfg: cfg, api: d.API, socket: d.Socket, brain: d.Brain, applier: d.Applier, verify: d.Verifier, auditor: d.Auditor, store: d.Store, log: d.Log,
 		slots: make(chan struct{}, cfg.MaxInvestigations), threads: map[string]*thread{}, warnedCh: map[string]bool{},
-		pace: newPacer(cfg.PostInterval), approve: newApprovers(d.API, cfg.Approvers),
+		pace: newPacer(cfg.PostInterval), approve: newApprovers(d.API, cfg.Approvers), metrics: d.Metrics,
 	}, nil
 }
 
@@ -166,6 +176,14 @@ func (b *Bot) Run(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// Ready reports whether the bot is connected to Slack, for /readyz.
+func (b *Bot) Ready(context.Context) error {
+	if !b.connected.Load() {
+		return errors.New("not connected to Slack (Socket Mode)")
+	}
+	return nil
 }
 
 // allowedChannel applies the channel allowlist; DMs are always allowed.

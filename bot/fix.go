@@ -63,6 +63,7 @@ func unmapped(user string) string {
 
 // audit records a step of a fix; the Auditor logs its own failures.
 func (b *Bot) audit(ctx context.Context, reason kube.AuditReason, rec store.Proposal, pv kube.Preview, decidedBy string, as kube.Identity, result string, uid types.UID) {
+	b.metrics.Approvals.WithLabelValues(string(reason)).Inc()
 	if b.auditor == nil {
 		return
 	}

@@ -37,13 +37,18 @@ func (b *Bot) investigate(ctx context.Context, key string, j job) {
 	case <-ctx.Done():
 		return
 	}
-	saved := len(conv.Messages)
+	saved, before := len(conv.Messages), conv.Usage
 	findings := b.newFindingPoster(j.channel, j.root)
 	// The brain calls emit one event at a time, never while it changes conv.
 	emit := func(e agent.Event) {
 		switch e := e.(type) {
 		case agent.Progress:
 			if e.Done {
+				outcome := "ok"
+				if e.Err != "" {
+					outcome = "error"
+				}
+				b.metrics.ToolCalls.WithLabelValues(e.Tool, outcome).Inc()
 				steps = append(steps, stepLine(e))
 				b.updateStatus(ctx, j.channel, statusTS, steps, false)
 			}
@@ -57,6 +62,7 @@ func (b *Bot) investigate(ctx context.Context, key string, j job) {
 			text, blocks := renderAnswer(e, conv.Usage, b.cfg.Price)
 			b.postBlocks(ctx, j.channel, j.root, text, blocks)
 		case agent.ErrorEvent:
+			b.metrics.Errors.WithLabelValues("model").Inc()
 			b.reply(ctx, j.channel, j.root, ":warning: "+e.Err.Error())
 		}
 		if len(conv.Messages) != saved {
@@ -65,12 +71,18 @@ func (b *Bot) investigate(ctx context.Context, key string, j job) {
 		}
 	}
 	err = b.brain.Ask(ctx, conv, j.text, emit)
+	outcome := "answered"
 	switch {
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		outcome = "cancelled"
 		log.Info("investigation cancelled")
 	case err != nil:
+		outcome = "error"
 		log.Warn("investigation failed", zap.Error(err))
 	}
+	b.metrics.Investigations.WithLabelValues(outcome).Inc()
+	b.metrics.LLMTokens.WithLabelValues("prompt").Add(float64(conv.Usage.PromptTokens - before.PromptTokens))
+	b.metrics.LLMTokens.WithLabelValues("completion").Add(float64(conv.Usage.CompletionTokens - before.CompletionTokens))
 	b.updateStatus(context.WithoutCancel(ctx), j.channel, statusTS, steps, true)
 	b.saveConversation(context.WithoutCancel(ctx), key, conv)
 }

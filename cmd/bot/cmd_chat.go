@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"go.uber.org/zap/zapcore"
 	"io"
 	"strings"
 
@@ -37,7 +38,7 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 	fmt.Fprintf(std.out, "kubertnetes chat — cluster %s (%s) — brain: %s\nAsk a question. Ctrl-C cancels an investigation; Ctrl-D or \"exit\" quits.\n", cl.context, tk.reader.Host(), tk.brain.Name())
 	conv := &agent.Conversation{}
 	p := &printer{w: std.out}
-	audit, err := tk.auditor(newLogger(std.err, cfg.level))
+	audit, err := tk.auditor(newLogger(std.err, cfg.logLevel(zapcore.WarnLevel)))
 	if err != nil {
 		return err
 	}

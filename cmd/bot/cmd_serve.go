@@ -8,8 +8,11 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kubertnetes/kubertnetes/bot"
+	"github.com/kubertnetes/kubertnetes/metrics"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
@@ -18,7 +21,7 @@ func serve(ctx context.Context, cfg Config, io stdio) error {
 	if err := cfg.requireSlack(); err != nil {
 		return err
 	}
-	log := newLogger(io.err, cfg.level)
+	log := newLogger(io.err, cfg.logLevel(zapcore.InfoLevel))
 	defer func() { _ = log.Sync() }()
 	st, err := openStore(cfg, log)
 	if err != nil {
@@ -44,6 +47,12 @@ func serve(ctx context.Context, cfg Config, io stdio) error {
 	if cfg.Prices != "" && cfg.modelConfigured() && cfg.price() == (bot.Price{}) {
 		log.Warn("KUBERTNETES_PRICES has no entry for the model; answers show tokens without a cost", zap.String("model", cfg.Model))
 	}
+	m := metrics.New()
+	var b *bot.Bot
+	health, err := healthServer(cfg, m, func(ctx context.Context) error { return b.Ready(ctx) }, tk)
+	if err != nil {
+		return configErrorf("%v", err)
+	}
 	api := slack.New(cfg.SlackBotToken, slack.OptionAppLevelToken(cfg.SlackAppToken), slack.OptionAPIURL(cfg.SlackAPIURL))
 	sock := socketmode.New(api)
 	audit, err := tk.auditor(log)
@@ -53,18 +62,39 @@ func serve(ctx context.Context, cfg Config, io stdio) error {
 	if cfg.impersonate != nil {
 		log.Info("fixes are applied as the approver's Kubernetes identity (KUBERTNETES_IMPERSONATE)", zap.Int("mapped_approvers", len(cfg.impersonate)))
 	}
-	b, err := bot.New(bot.Config{
+	b, err = bot.New(bot.Config{
 		Approvers: cfg.Approvers, RequesterCannotApprove: cfg.RequesterCannotApprove, Channels: cfg.Channels,
 		ProposalTTL: cfg.ProposalTTL, Price: cfg.price(), Impersonate: cfg.impersonate, Verify: cfg.verifyOptions(),
-	}, bot.Deps{API: api, Socket: sock, Brain: tk.brain, Applier: tk.fixer, Verifier: tk.fixer, Auditor: audit, Store: st, Log: log})
+	}, bot.Deps{API: api, Socket: sock, Brain: tk.brain, Applier: tk.fixer, Verifier: tk.fixer, Auditor: audit, Store: st, Log: log, Metrics: m})
 	if err != nil {
 		return err
 	}
-	if err := b.Run(ctx); err != nil {
-		return fmt.Errorf("slack bot: %w", err)
+	g, gctx := errgroup.WithContext(ctx)
+	if health != nil {
+		log.Info("serving /healthz, /readyz and /metrics", zap.String("addr", health.Addr()))
+		g.Go(func() error { return health.Run(gctx) })
+	}
+	g.Go(func() error {
+		if err := b.Run(gctx); err != nil {
+			return fmt.Errorf("slack bot: %w", err)
+		}
+		return context.Canceled // the bot stopped: stop the health server too
+	})
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// healthServer listens for /healthz, /readyz and /metrics unless
+// KUBERTNETES_HTTP_ADDR is "off". Readiness needs Slack connected and the
+// cluster answering.
+func healthServer(cfg Config, m *metrics.Metrics, slackReady metrics.Check, tk toolkit) (*metrics.Server, error) {
+	if cfg.HTTPAddr == "off" {
+		return nil, nil
+	}
+	return metrics.NewServer(cfg.HTTPAddr, m, map[string]metrics.Check{"slack": slackReady, "cluster": tk.reader.Ping})
 }
 
 // closingStore is a store the process must close on the way out.

@@ -32,10 +32,11 @@ type Config struct {
 	KubeContext   string        `envconfig:"KUBERTNETES_CONTEXT"`
 	Approvers     []string      `envconfig:"KUBERTNETES_APPROVERS"`
 	Channels      []string      `envconfig:"KUBERTNETES_CHANNELS"`
-	LogLevel      string        `envconfig:"KUBERTNETES_LOG_LEVEL" default:"info"`
+	LogLevel      string        `envconfig:"KUBERTNETES_LOG_LEVEL"`
 	MaxSteps      int           `envconfig:"KUBERTNETES_MAX_STEPS" default:"12"`
 	ProposalTTL   time.Duration `envconfig:"KUBERTNETES_PROPOSAL_TTL" default:"30m"`
 	CacheDir      string        `envconfig:"KUBERTNETES_CACHE_DIR"`
+	HTTPAddr      string        `envconfig:"KUBERTNETES_HTTP_ADDR" default:":8080"`
 
 	// the agent's budgets and scripts
 	Runbooks     string        `envconfig:"KUBERTNETES_RUNBOOKS"`
@@ -59,6 +60,17 @@ type Config struct {
 	level       zapcore.Level
 	prices      map[string]bot.Price     // parsed Prices, by model name
 	impersonate map[string]kube.Identity // parsed Impersonate, by Slack user id
+}
+
+// logLevel is the configured level, or the command's own default when
+// KUBERTNETES_LOG_LEVEL is unset: info for the bot, warn for terminal
+// commands, whose screen is for answers (audit lines still go to the
+// cluster as Events).
+func (c Config) logLevel(def zapcore.Level) zapcore.Level {
+	if c.LogLevel == "" {
+		return def
+	}
+	return c.level
 }
 
 // configError is a setting that is missing or malformed: exit code 2,
@@ -86,7 +98,7 @@ func loadConfig() (Config, error) {
 		}
 		return c, configErrorf("reading configuration: %v", err)
 	}
-	if err := c.level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+	if err := c.level.UnmarshalText([]byte(c.LogLevel)); c.LogLevel != "" && err != nil {
 		return c, configErrorf("KUBERTNETES_LOG_LEVEL=%q is not a level; use debug, info, warn or error", c.LogLevel)
 	}
 	if c.MaxSteps < 1 || c.MaxSteps > 100 {

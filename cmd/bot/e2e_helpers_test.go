@@ -153,6 +153,7 @@ func startServe(t testing.TB, overrides ...map[string]string) *e2e {
 		"OPENAI_API_TYPE":                      "",
 		"KUBERTNETES_MAX_STEPS":                "",
 		"KUBERTNETES_CACHE_DIR":                "",
+		"KUBERTNETES_HTTP_ADDR":                "127.0.0.1:0",
 		"KUBERTNETES_PROPOSAL_TTL":             "",
 		"KUBERTNETES_STATE":                    filepath.Join(t.TempDir(), "state.db"),
 		"KUBERTNETES_PRICES":                   "",

@@ -130,6 +130,7 @@ func TestKill9MidInvestigationThenRestart(t *testing.T) {
 		"OPENAI_API_KEY": openaitest.DefaultAPIKey, "OPENAI_BASE_URL": e.llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel,
 		"KUBECONFIG": plane.Cluster().KubeconfigPath(), "KUBERTNETES_APPROVERS": approver,
 		"KUBERTNETES_STATE": filepath.Join(t.TempDir(), "state.db"), "KUBERTNETES_LOG_LEVEL": "debug",
+		"KUBERTNETES_HTTP_ADDR": "127.0.0.1:0",
 	}
 	replies := investigation(d.ns)
 	// The model is still thinking about its conclusion when the process dies.

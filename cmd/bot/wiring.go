@@ -70,7 +70,7 @@ func loadCluster(cfg Config) (cluster, error) {
 // newBrain picks the LLM loop when a model is configured, else the offline brain.
 func newBrain(cfg Config, r *kube.Reader, previewer agent.Previewer) (agent.Brain, error) {
 	if !cfg.modelConfigured() {
-		return agent.NewOffline(r), nil
+		return agent.NewOffline(r, previewer), nil
 	}
 	var oc openai.ClientConfig
 	if cfg.OpenAIAPIType == "azure" {
