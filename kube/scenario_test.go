@@ -74,4 +74,3 @@ func missing(exp []k3dcluster.Expectation, fs []Finding) []string {
 	}
 	return out
 }
-
