@@ -69,13 +69,14 @@ func TestAskWithModelProposesButAppliesNothing(t *testing.T) {
 	llm := openaitest.New(t)
 	scriptInvestigation(llm, d.ns)
 	setEnv(t, map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath(), "OPENAI_API_KEY": openaitest.DefaultAPIKey,
-		"OPENAI_BASE_URL": llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel})
+		"OPENAI_BASE_URL": llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel,
+		"KUBERTNETES_PRICES": openaitest.DefaultModel + "=0.15/0.60"})
 	// The question arrives on a pipe.
 	out, err := runCLI(t, "why is crashloop-app failing in "+d.ns+"?\n", "ask")
 	if err != nil {
 		t.Fatalf("ask: %v\n%s", err, out)
 	}
-	for _, want := range []string{"Proposed fix", `+          value: "8080"`, "NOT applied", `LISTEN_PORT is "eighty"`} {
+	for _, want := range []string{"Proposed fix", `+          value: "8080"`, "NOT applied", `LISTEN_PORT is "eighty"`, "completion tokens, ≈ $0.00"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("ask output lacks %q:\n%s", want, out)
 		}

@@ -33,7 +33,7 @@ func ask(ctx context.Context, cfg Config, args []string, std stdio) error {
 	if err != nil {
 		return err
 	}
-	p := &printer{w: std.out}
+	p := &printer{w: std.out, price: cfg.price()}
 	if err := tk.brain.Ask(ctx, &agent.Conversation{}, question, p.event); err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 	lines := readLines(ctx, std.in)
 	fmt.Fprintf(std.out, "kubertnetes chat — cluster %s (%s) — brain: %s\nAsk a question. Ctrl-C cancels an investigation; Ctrl-D or \"exit\" quits.\n", cl.context, tk.reader.Host(), tk.brain.Name())
 	conv := &agent.Conversation{}
-	p := &printer{w: std.out}
+	p := &printer{w: std.out, price: cfg.price()}
 	audit, err := tk.auditor(newLogger(std.err, cfg.logLevel(zapcore.WarnLevel)))
 	if err != nil {
 		return err

@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/bot"
 )
 
 // printer renders agent events for a terminal.
 type printer struct {
 	w         io.Writer
+	price     bot.Price // zero: tokens only
 	proposals []agent.Proposal
 }
 
@@ -47,7 +49,11 @@ func (p *printer) event(e agent.Event) {
 	case agent.Answer:
 		fmt.Fprintf(p.w, "\n%s\n", e.Text)
 		if e.Usage.Requests > 0 {
-			fmt.Fprintf(p.w, "(%d model calls, %d prompt + %d completion tokens)\n", e.Usage.Requests, e.Usage.PromptTokens, e.Usage.CompletionTokens)
+			cost := ""
+			if p.price != (bot.Price{}) {
+				cost = fmt.Sprintf(", ≈ $%.4f", p.price.Cost(e.Usage.PromptTokens, e.Usage.CompletionTokens))
+			}
+			fmt.Fprintf(p.w, "(%d model calls, %d prompt + %d completion tokens%s)\n", e.Usage.Requests, e.Usage.PromptTokens, e.Usage.CompletionTokens, cost)
 		}
 	case agent.ErrorEvent:
 		fmt.Fprintf(p.w, "\nerror: %v\n", e.Err)
