@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
-
-	"github.com/kubertnetes/kubertnetes/localcluster"
 )
 
 //go:embed faulty-deploy.yaml
@@ -28,23 +26,9 @@ type ContainerLogs struct {
 // Simulation is the demo prepared for the simulated control plane.
 type Simulation struct {
 	// Objects are the manifests' objects, unchanged: which pods crash is
-	// decided by CrashRules from each pod's own spec.
+	// decided by FaultRules from each pod's own spec.
 	Objects []map[string]any
 	Logs    []ContainerLogs
-}
-
-// CrashRules are the demo containers' start-up checks as the simulated
-// plane's kwok evaluates them on every pod's spec: crashloop-app's script
-// exits 1 when LISTEN_PORT is empty or has a character that is not a
-// digit. A fix that makes the
-// value a number rolls out pods that start; one that does not, crash-loops.
-// Pass them to localcluster.Start (Options.CrashRules).
-func CrashRules() []localcluster.CrashRule {
-	return []localcluster.CrashRule{{
-		Name:     "listen-port-not-a-number",
-		When:     `[.spec.containers[]?.env[]? | select(.name == "LISTEN_PORT") | .value | strings | test("^[0-9]+$") | not] | any`,
-		ExitCode: 1,
-	}}
 }
 
 // portNumber is the same check in Go, for the simulated logs.

@@ -11,7 +11,7 @@ func TestSimulateCrashesOnlyWhatTheScriptsWouldCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The objects go to the plane as a k3d user applies them: the crash is
-	// decided by CrashRules from the pods' spec, not by markers.
+	// decided by FaultRules from the pods' spec, not by markers.
 	for _, o := range sim.Objects {
 		if ann := nested(o, "spec", "template", "metadata")["annotations"]; ann != nil {
 			t.Errorf("%s %s: pod template annotations %v, want none", kindName(o), name(o), ann)
@@ -41,9 +41,9 @@ func TestPortNumberMatchesTheScript(t *testing.T) {
 			t.Errorf("portNumber(%q) = %v, want %v", v, got, want)
 		}
 	}
-	rules := CrashRules()
-	if len(rules) != 1 || !strings.Contains(rules[0].When, `"LISTEN_PORT"`) || !strings.Contains(rules[0].When, `test("^[0-9]+$") | not`) {
-		t.Errorf("CrashRules() = %+v, want the LISTEN_PORT digits rule", rules)
+	rules := FaultRules()
+	if len(rules) == 0 || !strings.Contains(rules[0].When, `"LISTEN_PORT"`) || !strings.Contains(rules[0].When, `test("^[0-9]+$") | not`) {
+		t.Errorf("FaultRules()[0] = %+v, want the LISTEN_PORT digits rule", rules[0])
 	}
 }
 

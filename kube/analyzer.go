@@ -36,6 +36,20 @@ func Analyzers() []NamedAnalyzer {
 		{Name: "pod", Analyzer: podAnalyzer{}},
 		{Name: "deployment", Analyzer: deploymentAnalyzer{}},
 		{Name: "service-reference", Analyzer: serviceRefAnalyzer{}},
+		{Name: "service", Analyzer: serviceAnalyzer{}},
+		{Name: "ingress", Analyzer: ingressAnalyzer{}},
+		{Name: "pvc", Analyzer: pvcAnalyzer{}},
+		{Name: "node", Analyzer: nodeAnalyzer{}},
+		{Name: "replicaset", Analyzer: replicaSetAnalyzer{}},
+		{Name: "resource-quota", Analyzer: quotaAnalyzer{}},
+		{Name: "config-reference", Analyzer: configRefAnalyzer{}},
+		{Name: "hpa", Analyzer: hpaAnalyzer{}},
+		{Name: "network-policy", Analyzer: netpolAnalyzer{}},
+		{Name: "probe", Analyzer: probeAnalyzer{}},
+		{Name: "statefulset", Analyzer: statefulSetAnalyzer{}},
+		{Name: "daemonset", Analyzer: daemonSetAnalyzer{}},
+		{Name: "job", Analyzer: jobAnalyzer{}},
+		{Name: "cronjob", Analyzer: cronJobAnalyzer{}},
 	}
 }
 
@@ -44,6 +58,7 @@ func Analyzers() []NamedAnalyzer {
 // hide the others' findings: its error is returned alongside.
 func Analyze(ctx context.Context, r *Reader, s Scope) ([]Finding, error) {
 	as := Analyzers()
+	r = r.forSweep() // each kind is listed once, for every analyzer
 	results := make([][]Finding, len(as))
 	errs := make([]error, len(as))
 	var g errgroup.Group

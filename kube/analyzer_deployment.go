@@ -6,7 +6,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // deploymentAnalyzer diagnoses Deployments that do not have the replicas
@@ -16,13 +15,13 @@ type deploymentAnalyzer struct{}
 var _ Analyzer = deploymentAnalyzer{}
 
 func (deploymentAnalyzer) Analyze(ctx context.Context, r *Reader, s Scope) ([]Finding, error) {
-	list, err := r.core.AppsV1().Deployments(s.Namespace).List(ctx, metav1.ListOptions{})
+	list, err := r.listDeployments(ctx, s.Namespace)
 	if err != nil {
-		return nil, describeErr(err, "deployments", s.Namespace, "")
+		return nil, err
 	}
 	var out []Finding
-	for i := range list.Items {
-		out = append(out, checkDeployment(&list.Items[i])...)
+	for i := range list {
+		out = append(out, checkDeployment(&list[i])...)
 	}
 	return out, nil
 }

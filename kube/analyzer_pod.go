@@ -3,11 +3,11 @@ package kube
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // podAnalyzer diagnoses pods whose containers cannot run.
@@ -18,18 +18,18 @@ var _ Analyzer = podAnalyzer{}
 const logEvidenceLines = 5
 
 func (podAnalyzer) Analyze(ctx context.Context, r *Reader, s Scope) ([]Finding, error) {
-	pods, err := r.core.CoreV1().Pods(s.Namespace).List(ctx, metav1.ListOptions{})
+	pods, err := r.listPods(ctx, s.Namespace)
 	if err != nil {
-		return nil, describeErr(err, "pods", s.Namespace, "")
+		return nil, err
 	}
-	rss, err := r.core.AppsV1().ReplicaSets(s.Namespace).List(ctx, metav1.ListOptions{})
+	rss, err := r.listReplicaSets(ctx, s.Namespace)
 	if err != nil {
-		return nil, describeErr(err, "replicasets", s.Namespace, "")
+		return nil, err
 	}
-	owners := replicaSetOwners(rss.Items)
+	owners := replicaSetOwners(rss)
 	var out []Finding
-	for i := range pods.Items {
-		p := &pods.Items[i]
+	for i := range pods {
+		p := &pods[i]
 		owner := podOwner(p, owners)
 		for _, f := range checkPod(p) {
 			f.Owner = owner
@@ -91,68 +91,118 @@ func checkPod(p *corev1.Pod) []Finding {
 			Fix:      "Check the node's pressure conditions and the pod's resource requests.",
 		})
 	}
-	// Init containers first: a crash-looping one (Init:CrashLoopBackOff)
-	// keeps the others from ever starting.
-	for _, statuses := range [][]corev1.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses} {
-		for _, cs := range statuses {
-			if f, ok := checkContainer(ref, cs); ok {
-				out = append(out, f)
-			}
+	// Init containers first: a failing one (Init:CrashLoopBackOff,
+	// Init:ImagePullBackOff …) keeps the others from ever starting.
+	for _, cs := range p.Status.InitContainerStatuses {
+		if f, ok := checkContainer(ref, cs, containerSpec(p.Spec.InitContainers, cs.Name), true); ok {
+			out = append(out, f)
+		}
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		if f, ok := checkContainer(ref, cs, containerSpec(p.Spec.Containers, cs.Name), false); ok {
+			out = append(out, f)
 		}
 	}
 	return out
 }
 
-func checkContainer(ref ObjectRef, cs corev1.ContainerStatus) (Finding, bool) {
+func containerSpec(cs []corev1.Container, name string) *corev1.Container {
+	for i := range cs {
+		if cs[i].Name == name {
+			return &cs[i]
+		}
+	}
+	return nil
+}
+
+// checkContainer is the rule for one container's status; spec is its spec
+// (nil if the pod has none by that name), init whether it is an init
+// container, which the pod's others wait for.
+func checkContainer(ref ObjectRef, cs corev1.ContainerStatus, spec *corev1.Container, init bool) (Finding, bool) {
 	base := []string{"container: " + cs.Name, fmt.Sprintf("restartCount: %d", cs.RestartCount)}
+	what, blocks := "Container", ""
+	if init {
+		what, blocks = "Init container", "; the pod's other containers cannot start until it succeeds"
+		base = append(base, "init container: the pod waits for it")
+	}
 	last := cs.LastTerminationState.Terminated
 	w := cs.State.Waiting
 	switch {
 	case w != nil && w.Reason == "CrashLoopBackOff":
-		msg := fmt.Sprintf("Container %s of pod %s is in CrashLoopBackOff (restarted %d times)", cs.Name, ref.Name, cs.RestartCount)
+		msg := fmt.Sprintf("%s %s of pod %s is in CrashLoopBackOff (restarted %d times)", what, cs.Name, ref.Name, cs.RestartCount)
 		ev := base
 		if last != nil {
 			msg += fmt.Sprintf("; it last exited with code %d (%s)", last.ExitCode, last.Reason)
 			ev = append(ev, fmt.Sprintf("lastState.terminated: exitCode=%d reason=%s", last.ExitCode, last.Reason))
 		}
 		if last != nil && last.Reason == "OOMKilled" {
-			return oomFinding(ref, cs, ev), true
+			return oomFinding(ref, cs, spec, ev), true
 		}
 		return Finding{
-			Object: ref, Severity: Critical, Reason: "CrashLoopBackOff", Message: msg, Evidence: ev,
+			Object: ref, Severity: Critical, Reason: "CrashLoopBackOff", Message: msg + blocks, Evidence: ev,
 			Docs: "https://kubernetes.io/docs/tasks/debug/debug-application/debug-pods/#my-pod-keeps-crashing-or-is-otherwise-unhealthy",
 			Fix:  "Read the previous container's logs for the error it exits with, then correct the configuration (env, args, ConfigMap) it names.",
 		}, true
 	case w != nil && (w.Reason == "ImagePullBackOff" || w.Reason == "ErrImagePull" || w.Reason == "InvalidImageName"):
+		image := cs.Image
+		if spec != nil {
+			image = spec.Image // the status may show what the runtime resolved
+		}
 		return Finding{
 			Object: ref, Severity: Critical, Reason: w.Reason,
-			Message:  fmt.Sprintf("Container %s of pod %s cannot pull its image %q: %s", cs.Name, ref.Name, cs.Image, w.Message),
-			Evidence: append(base, "image: "+cs.Image, "waiting: "+w.Message),
+			Message:  fmt.Sprintf("%s %s of pod %s cannot pull its image %q: %s%s", what, cs.Name, ref.Name, image, w.Message, blocks),
+			Evidence: append(base, "image: "+image, "waiting: "+w.Message),
 			Docs:     "https://kubernetes.io/docs/concepts/containers/images/",
-			Fix:      "Correct the image name or tag, or add imagePullSecrets for a private registry.",
+			Fix:      pullFix(w.Message),
 		}, true
 	case w != nil && (w.Reason == "CreateContainerConfigError" || w.Reason == "CreateContainerError"):
-		return Finding{
+		f := Finding{
 			Object: ref, Severity: Critical, Reason: w.Reason,
-			Message:  fmt.Sprintf("Container %s of pod %s cannot be created: %s", cs.Name, ref.Name, w.Message),
+			Message:  fmt.Sprintf("%s %s of pod %s cannot be created: %s%s", what, cs.Name, ref.Name, w.Message, blocks),
 			Evidence: append(base, "waiting: "+w.Message),
 			Docs:     "https://kubernetes.io/docs/tasks/configure-pod-container/configure-pod-configmap/",
 			Fix:      "Create the missing ConfigMap/Secret or key it names, or fix the reference in the pod spec.",
-		}, true
+		}
+		if m, ok := parseMissingConfig(w.Message, ref.Namespace); ok {
+			f.Message = fmt.Sprintf("%s %s of pod %s cannot be created: %s%s", what, cs.Name, ref.Name, m.sentence(), blocks)
+			f.Evidence = append(f.Evidence, "missing: "+m.String())
+			f.Fix = m.fix()
+		}
+		return f, true
 	case last != nil && last.Reason == "OOMKilled" && cs.RestartCount > 0:
-		return oomFinding(ref, cs, base), true
+		return oomFinding(ref, cs, spec, base), true
 	}
 	return Finding{}, false
 }
 
-func oomFinding(ref ObjectRef, cs corev1.ContainerStatus, ev []string) Finding {
+func oomFinding(ref ObjectRef, cs corev1.ContainerStatus, spec *corev1.Container, ev []string) Finding {
+	fix := "Raise the container's memory limit, or reduce the workload's memory use."
+	if spec != nil {
+		if lim, ok := spec.Resources.Limits[corev1.ResourceMemory]; ok {
+			ev = append(ev, "limits.memory: "+lim.String())
+			fix = fmt.Sprintf("Raise the container's memory limit above what it uses (now %s), or reduce the workload's memory use.", lim.String())
+		}
+	}
 	return Finding{
 		Object: ref, Severity: Critical, Reason: "OOMKilled",
 		Message:  fmt.Sprintf("Container %s of pod %s was killed for using more memory than its limit", cs.Name, ref.Name),
 		Evidence: ev,
 		Docs:     "https://kubernetes.io/docs/tasks/configure-pod-container/assign-memory-resource/",
-		Fix:      "Raise the container's memory limit, or reduce the workload's memory use.",
+		Fix:      fix,
 	}
+}
+
+// pullFix says what to correct, from the pull error.
+func pullFix(msg string) string {
+	switch {
+	case strings.Contains(msg, "no such host"):
+		return "The image's registry host does not resolve: correct the registry in the image name."
+	case strings.Contains(msg, "not found") || strings.Contains(msg, "manifest unknown"):
+		return "The registry has no such image: correct the repository or the tag."
+	case strings.Contains(msg, "unauthorized") || strings.Contains(msg, "denied"):
+		return "The registry refused the pull: add imagePullSecrets with credentials that may read the image."
+	}
+	return "Correct the image name or tag, or add imagePullSecrets for a private registry."
 }
 
 // replicaSetOwners maps a ReplicaSet name to the Deployment owning it.
@@ -183,4 +233,51 @@ func podOwner(p *corev1.Pod, rsOwners map[string]string) *ObjectRef {
 		return &ObjectRef{Kind: o.Kind, Namespace: p.Namespace, Name: o.Name}
 	}
 	return nil
+}
+
+// missingConfig is what a CreateContainerConfigError says is missing.
+type missingConfig struct {
+	Kind, Namespace, Name, Key string
+}
+
+func (m missingConfig) String() string {
+	if m.Key != "" {
+		return fmt.Sprintf("key %q in %s %s/%s", m.Key, m.Kind, m.Namespace, m.Name)
+	}
+	return fmt.Sprintf("%s %s/%s", m.Kind, m.Namespace, m.Name)
+}
+
+func (m missingConfig) sentence() string {
+	if m.Key != "" {
+		return fmt.Sprintf("%s %s/%s has no key %q", m.Kind, m.Namespace, m.Name, m.Key)
+	}
+	return fmt.Sprintf("%s %q does not exist in namespace %s", m.Kind, m.Name, m.Namespace)
+}
+
+func (m missingConfig) fix() string {
+	if m.Key != "" {
+		return fmt.Sprintf("Add key %q to %s %s, or reference a key it has (the name is case-sensitive).", m.Key, m.Kind, m.Name)
+	}
+	return fmt.Sprintf("Create %s %s in namespace %s, or correct the name the pod's env/envFrom refers to.", m.Kind, m.Name, m.Namespace)
+}
+
+var (
+	reMissingObject = regexp.MustCompile(`^(configmap|secret)s? "([^"]+)" not found`)
+	reMissingKey    = regexp.MustCompile(`^couldn't find key (\S+) in (ConfigMap|Secret) ([^/\s]+)/(\S+)`)
+)
+
+// parseMissingConfig reads the kubelet's messages: `configmap "x" not
+// found`, `secret "x" not found`, `couldn't find key K in ConfigMap ns/x`.
+func parseMissingConfig(msg, ns string) (missingConfig, bool) {
+	if m := reMissingObject.FindStringSubmatch(msg); m != nil {
+		kind := "ConfigMap"
+		if m[1] == "secret" {
+			kind = "Secret"
+		}
+		return missingConfig{Kind: kind, Namespace: ns, Name: m[2]}, true
+	}
+	if m := reMissingKey.FindStringSubmatch(msg); m != nil {
+		return missingConfig{Kind: m[2], Namespace: m[3], Name: m[4], Key: m[1]}, true
+	}
+	return missingConfig{}, false
 }

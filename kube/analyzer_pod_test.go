@@ -1,12 +1,14 @@
 package kube
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -88,16 +90,31 @@ func TestCheckPod(t *testing.T) {
 			}}
 		}, "api"), []Finding{{
 			Object: pod, Severity: Critical, Reason: "CrashLoopBackOff",
-			Message:  "Container migrate of pod api-7d9f-x2x is in CrashLoopBackOff (restarted 4 times); it last exited with code 2 (Error)",
-			Evidence: []string{"container: migrate", "restartCount: 4", "lastState.terminated: exitCode=2 reason=Error"},
+			Message:  "Init container migrate of pod api-7d9f-x2x is in CrashLoopBackOff (restarted 4 times); it last exited with code 2 (Error); the pod's other containers cannot start until it succeeds",
+			Evidence: []string{"container: migrate", "restartCount: 4", "init container: the pod waits for it", "lastState.terminated: exitCode=2 reason=Error"},
+		}}},
+		{"image pull of an init container", testPod(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodPending
+			p.Status.ContainerStatuses[0].State = waiting("PodInitializing", "")
+			p.Spec.InitContainers = []corev1.Container{{Name: "migrate", Image: "registry.invalid/shop/migrate:1"}}
+			p.Status.InitContainerStatuses = []corev1.ContainerStatus{{
+				Name: "migrate", Image: "registry.invalid/shop/migrate:1",
+				State: waiting("ImagePullBackOff", `Back-off pulling image "registry.invalid/shop/migrate:1": ErrImagePull: dial tcp: lookup registry.invalid: no such host`),
+			}}
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "ImagePullBackOff",
+			Message: `Init container migrate of pod api-7d9f-x2x cannot pull its image "registry.invalid/shop/migrate:1": Back-off pulling image "registry.invalid/shop/migrate:1": ErrImagePull: dial tcp: lookup registry.invalid: no such host; the pod's other containers cannot start until it succeeds`,
+			Evidence: []string{"container: migrate", "restartCount: 0", "init container: the pod waits for it", "image: registry.invalid/shop/migrate:1",
+				`waiting: Back-off pulling image "registry.invalid/shop/migrate:1": ErrImagePull: dial tcp: lookup registry.invalid: no such host`},
 		}}},
 		{"OOMKilled crash loop", testPod(func(p *corev1.Pod) {
 			cs := &p.Status.ContainerStatuses[0]
 			cs.RestartCount, cs.State, cs.LastTerminationState = 3, waiting("CrashLoopBackOff", ""), terminated(137, "OOMKilled")
+			p.Spec.Containers[0].Resources.Limits = corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}
 		}, "api"), []Finding{{
 			Object: pod, Severity: Critical, Reason: "OOMKilled",
 			Message:  "Container api of pod api-7d9f-x2x was killed for using more memory than its limit",
-			Evidence: []string{"container: api", "restartCount: 3", "lastState.terminated: exitCode=137 reason=OOMKilled"},
+			Evidence: []string{"container: api", "restartCount: 3", "lastState.terminated: exitCode=137 reason=OOMKilled", "limits.memory: 64Mi"},
 		}}},
 		{"OOMKilled, running again", testPod(func(p *corev1.Pod) {
 			cs := &p.Status.ContainerStatuses[0]
@@ -131,8 +148,32 @@ func TestCheckPod(t *testing.T) {
 			p.Status.ContainerStatuses[0].State = waiting("CreateContainerConfigError", `configmap "api-config" not found`)
 		}, "api"), []Finding{{
 			Object: pod, Severity: Critical, Reason: "CreateContainerConfigError",
-			Message:  `Container api of pod api-7d9f-x2x cannot be created: configmap "api-config" not found`,
-			Evidence: []string{"container: api", "restartCount: 0", `waiting: configmap "api-config" not found`},
+			Message:  `Container api of pod api-7d9f-x2x cannot be created: ConfigMap "api-config" does not exist in namespace shop`,
+			Evidence: []string{"container: api", "restartCount: 0", `waiting: configmap "api-config" not found`, "missing: ConfigMap shop/api-config"},
+		}}},
+		{"CreateContainerConfigError, secret", testPod(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodPending
+			p.Status.ContainerStatuses[0].State = waiting("CreateContainerConfigError", `secret "db-credential" not found`)
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "CreateContainerConfigError",
+			Message:  `Container api of pod api-7d9f-x2x cannot be created: Secret "db-credential" does not exist in namespace shop`,
+			Evidence: []string{"container: api", "restartCount: 0", `waiting: secret "db-credential" not found`, "missing: Secret shop/db-credential"},
+		}}},
+		{"CreateContainerConfigError, key", testPod(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodPending
+			p.Status.ContainerStatuses[0].State = waiting("CreateContainerConfigError", "couldn't find key LOG_LEVL in ConfigMap shop/worker-config")
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "CreateContainerConfigError",
+			Message:  `Container api of pod api-7d9f-x2x cannot be created: ConfigMap shop/worker-config has no key "LOG_LEVL"`,
+			Evidence: []string{"container: api", "restartCount: 0", "waiting: couldn't find key LOG_LEVL in ConfigMap shop/worker-config", `missing: key "LOG_LEVL" in ConfigMap shop/worker-config`},
+		}}},
+		{"CreateContainerConfigError, other", testPod(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodPending
+			p.Status.ContainerStatuses[0].State = waiting("CreateContainerConfigError", "failed to prepare subPath for volumeMount")
+		}, "api"), []Finding{{
+			Object: pod, Severity: Critical, Reason: "CreateContainerConfigError",
+			Message:  "Container api of pod api-7d9f-x2x cannot be created: failed to prepare subPath for volumeMount",
+			Evidence: []string{"container: api", "restartCount: 0", "waiting: failed to prepare subPath for volumeMount"},
 		}}},
 		{"Unschedulable", testPod(func(p *corev1.Pod) {
 			p.Status.Phase = corev1.PodPending
@@ -204,4 +245,18 @@ func rs(ns, name, ownerKind, owner string, controller *bool) appsv1.ReplicaSet {
 	return appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, OwnerReferences: []metav1.OwnerReference{
 		{Kind: ownerKind, Name: owner, Controller: controller},
 	}}}
+}
+
+func TestPullFix(t *testing.T) {
+	tests := []struct{ msg, want string }{
+		{`dial tcp: lookup registry.invalid: no such host`, "registry host does not resolve"},
+		{`failed to resolve reference "nginx:does-not-exist": not found`, "no such image"},
+		{`pull access denied, repository does not exist or may require authorization`, "imagePullSecrets"},
+		{`something else`, "Correct the image name or tag"},
+	}
+	for _, tt := range tests {
+		if got := pullFix(tt.msg); !strings.Contains(got, tt.want) {
+			t.Errorf("pullFix(%q) = %q, want it to say %q", tt.msg, got, tt.want)
+		}
+	}
 }

@@ -10,7 +10,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // serviceRefAnalyzer finds configuration that points an app at a Service
@@ -21,19 +20,19 @@ type serviceRefAnalyzer struct{}
 var _ Analyzer = serviceRefAnalyzer{}
 
 func (serviceRefAnalyzer) Analyze(ctx context.Context, r *Reader, s Scope) ([]Finding, error) {
-	deps, err := r.core.AppsV1().Deployments(s.Namespace).List(ctx, metav1.ListOptions{})
+	deps, err := r.listDeployments(ctx, s.Namespace)
 	if err != nil {
-		return nil, describeErr(err, "deployments", s.Namespace, "")
+		return nil, err
 	}
-	svcs, err := r.core.CoreV1().Services(s.Namespace).List(ctx, metav1.ListOptions{})
+	svcs, err := r.listServices(ctx, s.Namespace)
 	if err != nil {
-		return nil, describeErr(err, "services", s.Namespace, "")
+		return nil, err
 	}
-	cms, err := r.core.CoreV1().ConfigMaps(s.Namespace).List(ctx, metav1.ListOptions{})
+	cms, err := r.listConfigMaps(ctx, s.Namespace)
 	if err != nil {
-		return nil, describeErr(err, "configmaps", s.Namespace, "")
+		return nil, err
 	}
-	return checkServiceRefs(deps.Items, svcs.Items, cms.Items), nil
+	return checkServiceRefs(deps, svcs, cms), nil
 }
 
 // hostRef matches a host in a configuration value: a URL's host

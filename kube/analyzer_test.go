@@ -62,6 +62,7 @@ func TestAnalyzeDemo(t *testing.T) {
 	want := []string{
 		"critical CrashLoopBackOff pod/crashloop-app-… owner " + ns + "/deployment/crashloop-app",
 		"critical Unschedulable pod/stuck",
+		"warning ServiceNotFound configmap/faulty-app-config owner " + ns + "/deployment/faulty-app",
 		"warning UnavailableReplicas deployment/crashloop-app",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -85,10 +86,10 @@ func TestAnalyzeDemo(t *testing.T) {
 			names []string
 			want  []string
 		}{
-			{[]string{"CRASHLOOP"}, []string{want[0], want[2]}},
-			{[]string{"stuck", "crashloop-app"}, want},
+			{[]string{"CRASHLOOP"}, []string{want[0], want[3]}},
+			{[]string{"stuck", "crashloop-app"}, []string{want[0], want[1], want[3]}},
 			{[]string{"backend"}, nil},
-			{[]string{"faulty-app"}, nil},
+			{[]string{"faulty-app"}, []string{want[2]}},
 		}
 		for _, tt := range tests {
 			t.Run(strings.Join(tt.names, ","), func(t *testing.T) {

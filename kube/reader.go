@@ -30,6 +30,7 @@ type Reader struct {
 	resolve  resolver
 	redact   Redactor
 	logBytes int
+	sweep    *sweep // the lists shared by one Analyze call; nil outside one
 }
 
 // NewReader builds a Reader over cfg. It does not contact the cluster.

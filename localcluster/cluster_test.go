@@ -27,7 +27,7 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("EnsureBinaries: %v", err)
 	}
 	t0 := time.Now()
-	c, err := Start(ctx, Options{BinDir: bin, Log: testLog{t}, CrashRules: []CrashRule{portRule}})
+	c, err := Start(ctx, Options{BinDir: bin, Log: testLog{t}, FaultRules: testFaultRules})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -102,7 +102,7 @@ func TestCluster(t *testing.T) {
 		})
 	})
 
-	t.Run("crash rule on the spec", func(t *testing.T) { testCrashRule(t, cs) })
+	t.Run("fault rules on the spec", func(t *testing.T) { testFaults(t, cs) })
 
 	t.Run("container logs", func(t *testing.T) {
 		ns := createNamespace(t, cs, "logs")

@@ -3,7 +3,6 @@ package localcluster
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,9 +46,11 @@ var kwokStages = []string{
 	"pod-ready.yaml", "pod-complete.yaml", "pod-delete.yaml",
 }
 
-// crashLoopStage turns a pod in phase that matches SELECTOR into a
-// crash-looping one after delayMS. Its weight wins over pod-ready (weight 0)
-// for those pods. EXIT and REASON are template expressions.
+// crashLoopStage turns a pod in PHASE that matches SELECTOR (and whose
+// config is resolved) into a crash-looping one after DELAY ms, every
+// container of it. Its weight wins over pod-ready (weight 0) for those
+// pods. The exit code and reason come from the pod's annotations named
+// EXIT_ANNOTATION and REASON_ANNOTATION.
 const crashLoopStage = `apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
@@ -66,6 +67,9 @@ spec:
     - key: '.status.phase'
       operator: 'In'
       values: ['PHASE']
+    - key: RESOLVED
+      operator: 'In'
+      values: ['true']
   weight: 10000
   delay:
     durationMilliseconds: DELAY
@@ -77,8 +81,8 @@ spec:
     statusTemplate: |
       {{ $now := Now }}
       {{ $ann := or .metadata.annotations dict }}
-      {{ $exit := EXIT }}
-      {{ $reason := REASON }}
+      {{ $exit := or (index $ann EXIT_ANNOTATION) 1 }}
+      {{ $reason := or (index $ann REASON_ANNOTATION) "Error" }}
       {{ $restarts := 0 }}
       {{ range .status.containerStatuses }}{{ $restarts = int .restartCount }}{{ end }}
       {{ $start := or .status.startTime $now }}
@@ -108,43 +112,27 @@ spec:
       {{ with NodeIPWith .spec.nodeName }}
       hostIP: {{ . | Quote }}
       {{ end }}
-      {{ with PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) }}
+      {{ with or .status.podIP (PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" )) }}
       podIP: {{ . | Quote }}
       {{ end }}
       phase: Running
       startTime: {{ $start | Quote }}
 `
 
-// crashTrigger is what makes a pod crash-loop: its selector (a jq
-// expression over the Pod that yields true) and the template expressions of
-// the exit code and reason it reports.
-type crashTrigger struct {
-	name, selector, exit, reason string
-}
-
-// annotationTrigger crash-loops pods annotated with CrashLoopAnnotation.
-func annotationTrigger() crashTrigger {
-	return crashTrigger{
-		name:     "pod-crashloop",
-		selector: fmt.Sprintf(`.metadata.annotations[%q]`, CrashLoopAnnotation),
-		exit:     fmt.Sprintf(`or (index $ann %q) 1`, CrashLoopExitCodeAnnotation),
-		reason:   fmt.Sprintf(`or (index $ann %q) "Error"`, CrashLoopReasonAnnotation),
-	}
-}
-
-// crashLoop renders the stage of one trigger for pods in phase.
-func crashLoop(tr crashTrigger, suffix, phase string, delayMS int) string {
-	// A JSON string is a valid YAML double-quoted scalar.
-	sel, _ := json.Marshal(tr.selector)
+// annotationCrashLoop renders the crash loop of pods annotated with
+// CrashLoopAnnotation, for pods in phase. EXIT and REASON come from its other annotations.
+func annotationCrashLoop(suffix, phase string, delayMS int) string {
 	return strings.NewReplacer(
-		"NAME", tr.name+"-"+suffix, "SELECTOR", string(sel), "PHASE", phase, "DELAY", strconv.Itoa(delayMS),
-		"EXIT", tr.exit, "REASON", tr.reason,
+		"NAME", "pod-crashloop-"+suffix, "SELECTOR", quote(fmt.Sprintf(`.metadata.annotations[%q]`, CrashLoopAnnotation)),
+		"PHASE", phase, "DELAY", strconv.Itoa(delayMS), "RESOLVED", quote(jqConfigResolved),
+		"EXIT_ANNOTATION", strconv.Quote(CrashLoopExitCodeAnnotation), "REASON_ANNOTATION", strconv.Quote(CrashLoopReasonAnnotation),
 	).Replace(crashLoopStage)
 }
 
 // writeKwokConfig writes kwok's --config: the stock stages, the crash loop
-// of annotated pods and one crash loop per rule.
-func writeKwokConfig(binDir, path string, rules []CrashRule) error {
+// of annotated pods, the hold of pods whose config the check has not
+// resolved, and the stages of every fault rule.
+func writeKwokConfig(binDir, path string, rules []FaultRule) error {
 	var b bytes.Buffer
 	for _, s := range kwokStages {
 		data, err := os.ReadFile(filepath.Join(binDir, kwokAssetsDir, s))
@@ -154,14 +142,14 @@ func writeKwokConfig(binDir, path string, rules []CrashRule) error {
 		b.WriteString("---\n")
 		b.Write(data)
 	}
-	triggers := []crashTrigger{annotationTrigger()}
+	// First crash ~1 s after scheduling, then one more every ~10 s.
+	b.WriteString("---\n" + annotationCrashLoop("first", "Pending", 1000))
+	b.WriteString("---\n" + annotationCrashLoop("again", "Running", 10000))
+	b.WriteString("---\n" + holdStage().yaml())
 	for _, r := range rules {
-		triggers = append(triggers, r.trigger())
-	}
-	for _, tr := range triggers {
-		// First crash ~1 s after scheduling, then one more every ~10 s.
-		b.WriteString("---\n" + crashLoop(tr, "first", "Pending", 1000))
-		b.WriteString("---\n" + crashLoop(tr, "again", "Running", 10000))
+		for _, st := range r.stages() {
+			b.WriteString("---\n" + st.yaml())
+		}
 	}
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write kwok config: %w", err)

@@ -30,9 +30,11 @@ type Options struct {
 	Nodes int
 	// Log receives progress lines. May be nil.
 	Log io.Writer
-	// CrashRules crash-loop pods whose spec satisfies a condition, in
+	// FaultRules are the simulated kubelet's failures: each makes the
+	// containers whose spec satisfies its condition fail the way a kubelet
+	// reports it (crash loops, OOM kills, image pulls, failing probes), in
 	// addition to pods annotated with CrashLoopAnnotation.
-	CrashRules []CrashRule
+	FaultRules []FaultRule
 }
 
 // Cluster is a running local control plane. Stop it when done.
@@ -50,6 +52,7 @@ type Cluster struct {
 	procs    []*process
 	stopOnce sync.Once
 	stopErr  error
+	checker  *configCheck // the kubelet's ConfigMap and Secret lookups
 	logsMu   sync.Mutex
 	logRules map[string]bool // ClusterLogs created by SetContainerLogs, by name
 }
@@ -80,7 +83,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if opts.Nodes == 0 {
 		opts.Nodes = 2
 	}
-	for _, r := range opts.CrashRules {
+	for _, r := range opts.FaultRules {
 		if err := r.validate(); err != nil {
 			return nil, fmt.Errorf("start cluster: %w", err)
 		}
@@ -165,7 +168,10 @@ func start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		return nil, err
 	}
 	kwokConfig := filepath.Join(c.dir, "kwok.yaml")
-	if err := writeKwokConfig(c.binDir, kwokConfig, opts.CrashRules); err != nil {
+	if err := writeKwokConfig(c.binDir, kwokConfig, opts.FaultRules); err != nil {
+		return nil, err
+	}
+	if c.checker, err = startConfigCheck(c.config, c.log); err != nil {
 		return nil, err
 	}
 	kwok, err := c.spawn("kwok", binKwok, kwokArgs(c.pki, kubeconfig, kwokConfig, c.ports)...)
@@ -309,6 +315,9 @@ func (c *Cluster) progress(t0 time.Time, format string, args ...any) {
 // the state directory if Start created it. It is safe to call more than once.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
+		if c.checker != nil {
+			c.checker.stop()
+		}
 		// Clients first, then the apiserver, then etcd: an apiserver whose
 		// etcd is already gone takes seconds to give up.
 		var clients, apiserver, etcd []*process

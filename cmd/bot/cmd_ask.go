@@ -25,11 +25,7 @@ func ask(ctx context.Context, cfg Config, args []string, std stdio) error {
 	if question == "" {
 		return usageErrorf("ask needs a question: kubertnetes ask \"why is crashloop-app failing?\" (or pipe it on stdin)")
 	}
-	cl, err := loadCluster(cfg)
-	if err != nil {
-		return err
-	}
-	tk, err := newToolkit(ctx, cfg, cl)
+	_, tk, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}

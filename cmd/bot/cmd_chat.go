@@ -17,11 +17,7 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 	if len(args) > 0 {
 		return usageErrorf("chat takes no arguments; type your questions at its prompt")
 	}
-	cl, err := loadCluster(cfg)
-	var tk toolkit
-	if err == nil {
-		tk, err = newToolkit(ctx, cfg, cl)
-	}
+	cl, tk, err := connect(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(std.err, "No cluster reachable (%v).\nStarting the local playground cluster with the demo app instead.\n", err)
 		pg, perr := startPlayground(ctx, cfg, std.err)

@@ -17,7 +17,7 @@ func startPlayground(ctx context.Context, cfg Config, w io.Writer) (*localcluste
 	if err != nil {
 		return nil, fmt.Errorf("build the playground cluster: %w", err)
 	}
-	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: w, CrashRules: k3dcluster.CrashRules()})
+	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: w, FaultRules: k3dcluster.FaultRules()})
 	if err != nil {
 		return nil, fmt.Errorf("start the playground cluster: %w", err)
 	}

@@ -32,11 +32,7 @@ func serve(ctx context.Context, cfg Config, io stdio) error {
 			log.Warn("close state", zap.Error(err))
 		}
 	}()
-	cl, err := loadCluster(cfg)
-	if err != nil {
-		return err
-	}
-	tk, err := newToolkit(ctx, cfg, cl)
+	cl, tk, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}

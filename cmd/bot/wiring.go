@@ -100,6 +100,16 @@ type toolkit struct {
 	cluster cluster
 }
 
+// connect finds the configured cluster and builds the toolkit over it.
+func connect(ctx context.Context, cfg Config) (cluster, toolkit, error) {
+	cl, err := loadCluster(cfg)
+	if err != nil {
+		return cluster{}, toolkit{}, err
+	}
+	tk, err := newToolkit(ctx, cfg, cl)
+	return cl, tk, err
+}
+
 func newToolkit(ctx context.Context, cfg Config, cl cluster) (toolkit, error) {
 	r, err := kube.NewReader(cl.config, kube.ReaderOptions{})
 	if err != nil {

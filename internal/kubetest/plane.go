@@ -84,9 +84,10 @@ func setup(ctx context.Context) (*localcluster.Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build binaries: %w", err)
 	}
-	// The demo's crash rules: its pods crash-loop exactly while their spec
-	// would crash them on a real kubelet, so fixes can be verified.
-	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: os.Stderr, CrashRules: k3dcluster.CrashRules()})
+	// The simulated kubelet's rules of the demo and the scenarios: pods fail
+	// exactly while their spec would fail them on a real node, so fixes can
+	// be verified.
+	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: os.Stderr, FaultRules: k3dcluster.FaultRules()})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/restmapper"
+
+	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+)
+
+// TestAnalyzeAllNamesEveryScenario is the scenario library's "done when":
+// every scenario loaded into its own namespace of one cluster, and
+// `kubertnetes analyze -A -o json` names each expected fault with the right
+// namespace, kind, name and reason. Other findings (the plane's own
+// namespaces, cluster-scoped objects some scenarios create) may appear too.
+func TestAnalyzeAllNamesEveryScenario(t *testing.T) {
+	scenarios, err := k3dcluster.Scenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	nsOf := map[string]string{}
+	for _, sc := range scenarios {
+		ns := plane.Namespace(t)
+		objs, err := k3dcluster.SplitYAML(sc.Manifests)
+		if err != nil {
+			t.Fatalf("scenario %s: %v", sc.Name, err)
+		}
+		clusterScoped(t, objs)
+		if err := k3dcluster.Create(ctx, plane.Config(), ns, objs); err != nil {
+			t.Fatalf("scenario %s: %v", sc.Name, err)
+		}
+		nsOf[sc.Name] = ns
+	}
+	setEnv(t, map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath()})
+	rootKinds := clusterScopedKinds(t)
+
+	var (
+		found   []findingJSON
+		out     string
+		runErr  error
+		missing []string
+	)
+	start := time.Now()
+	for deadline := start.Add(2 * time.Minute); ; time.Sleep(time.Second) {
+		var stdout, stderr bytes.Buffer
+		runErr = run(ctx, []string{"analyze", "-A", "-o", "json"}, stdio{out: &stdout, err: &stderr})
+		out = stdout.String()
+		found = nil
+		if err := json.Unmarshal(stdout.Bytes(), &found); err != nil {
+			t.Fatalf("analyze -A -o json printed no JSON array (%v): %v\n%s%s", runErr, err, out, stderr.String())
+		}
+		missing = missingScenarioFindings(scenarios, nsOf, rootKinds, found)
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	t.Logf("analyze -A -o json: %d findings, every expectation met after %s", len(found), time.Since(start).Round(time.Second))
+	for _, m := range missing {
+		t.Errorf("not reported: %s", m)
+	}
+	if len(missing) > 0 {
+		for _, f := range found {
+			for sc, ns := range nsOf {
+				if f.Namespace == ns {
+					t.Logf("%s: %s %s/%s %s: %s", sc, f.Severity, f.Kind, f.Name, f.Reason, f.Message)
+				}
+			}
+		}
+	}
+	if runErr != nil {
+		t.Errorf("analyze -A reported an analyzer error: %v", runErr)
+	}
+	if strings.Contains(out, "kwok.x-k8s.io") {
+		t.Errorf("a simulation marker reached the output")
+	}
+	for _, f := range found {
+		if f.Message == "" || f.Docs == "" || f.Severity == "" {
+			t.Errorf("finding %s/%s %s lacks a message, docs or severity", f.Kind, f.Name, f.Reason)
+		}
+	}
+}
+
+// missingScenarioFindings lists the expectations no finding in the
+// scenario's namespace (none, for a cluster-scoped kind) meets.
+func missingScenarioFindings(scenarios []k3dcluster.Scenario, nsOf map[string]string, rootKinds map[string]bool, found []findingJSON) []string {
+	var out []string
+	for _, sc := range scenarios {
+		for _, e := range sc.Expect {
+			ns := nsOf[sc.Name]
+			if rootKinds[e.Kind] {
+				ns = ""
+			}
+			ok := false
+			for _, f := range found {
+				if f.Namespace == ns && e.Matches(f.Kind, f.Name, f.Reason, f.Severity) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				out = append(out, fmt.Sprintf("scenario %s (namespace %s): %s %s/%s %s", sc.Name, nsOf[sc.Name], e.Severity, e.Kind, e.Name, e.Reason))
+			}
+		}
+	}
+	return out
+}
+
+// clusterScopedKinds are the kinds the API server serves without a namespace.
+func clusterScopedKinds(t *testing.T) map[string]bool {
+	t.Helper()
+	dc, err := discovery.NewDiscoveryClientForConfig(plane.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists, err := dc.ServerPreferredResources()
+	if err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+	out := map[string]bool{}
+	for _, l := range lists {
+		for _, r := range l.APIResources {
+			if !r.Namespaced {
+				out[r.Kind] = true
+			}
+		}
+	}
+	return out
+}
+
+// clusterScoped deletes, when the test ends, the cluster-scoped objects
+// among objs (a Node, a StorageClass): deleting the namespace does not take
+// them, and the tests after this one must not see them.
+func clusterScoped(t *testing.T, objs []map[string]any) {
+	t.Helper()
+	dyn, err := dynamic.NewForConfig(plane.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(plane.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))
+	for _, o := range objs {
+		u := &unstructured.Unstructured{Object: o}
+		gvk := u.GroupVersionKind()
+		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			t.Fatalf("%s %s: %v", gvk.Kind, u.GetName(), err)
+		}
+		if m.Scope.Name() != meta.RESTScopeNameRoot {
+			continue
+		}
+		name := u.GetName()
+		t.Cleanup(func() {
+			err := dyn.Resource(m.Resource).Delete(context.Background(), name, metav1.DeleteOptions{})
+			if err != nil && !apierrors.IsNotFound(err) {
+				t.Errorf("delete %s %s: %v", gvk.Kind, name, err)
+			}
+		})
+	}
+}
