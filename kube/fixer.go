@@ -145,16 +145,32 @@ func (f *Fixer) Repreview(ctx context.Context, p Preview) (*Preview, error) {
 
 func (f *Fixer) previewPatch(ctx context.Context, p *Preview) error {
 	fix, res := p.Fix, p.resource(f.dyn)
-	cur, err := res.Get(ctx, fix.Target.Name, metav1.GetOptions{})
-	if err != nil {
-		return describeErr(err, p.Resource, fix.Target.Namespace, fix.Target.Name)
-	}
-	pt, patch, err := fix.patch(cur, f.now())
-	if err != nil {
-		return fmt.Errorf("compile fix for %s: %w", fix.Target, err)
-	}
-	after, err := res.Patch(ctx, fix.Target.Name, pt, patch, metav1.PatchOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
-	if err != nil {
+	var (
+		cur, after *unstructured.Unstructured
+		pt         types.PatchType
+		patch      []byte
+		err        error
+	)
+	// The patch embeds the resourceVersion it was compiled against; a
+	// controller writing status between the read and the dry run (common
+	// right after a rollout) makes the dry run refuse it. Compile again
+	// against the new version, a few times, before giving up.
+	for attempt := 0; ; attempt++ {
+		if cur, err = res.Get(ctx, fix.Target.Name, metav1.GetOptions{}); err != nil {
+			return describeErr(err, p.Resource, fix.Target.Namespace, fix.Target.Name)
+		}
+		if pt, patch, err = fix.patch(cur, f.now()); err != nil {
+			return fmt.Errorf("compile fix for %s: %w", fix.Target, err)
+		}
+		after, err = res.Patch(ctx, fix.Target.Name, pt, patch, metav1.PatchOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
+		if err == nil {
+			break
+		}
+		if attempt < 4 {
+			if now, gerr := res.Get(ctx, fix.Target.Name, metav1.GetOptions{}); gerr == nil && now.GetResourceVersion() != cur.GetResourceVersion() {
+				continue
+			}
+		}
 		return dryRunErr(fix.Target, err)
 	}
 	if p.Diff, err = f.diff(cur, after, "after fix, server dry-run"); err != nil {
