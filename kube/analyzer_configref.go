@@ -386,29 +386,3 @@ func referenceFix(t podTemplate, refs []configRef, key bool, from, to, why strin
 		Expected:  fmt.Sprintf("%s's new pods start", t.Object.Name),
 	}
 }
-
-// nearMiss returns the one existing name that name is plausibly a typo of
-// (edit distance ≤ 3 and at most a third of it) or an abbreviation of (a
-// shared prefix of 4+), or "" when none is, or several are equally close.
-func nearMiss(name string, existing []string) string {
-	best, bestD, tie := "", 4, false
-	for _, e := range existing {
-		d := editDistance(name, e)
-		if 3*d > len(name) {
-			d = 4
-		}
-		if p := commonPrefix(name, e); p >= 4 && d > 3 && len(e)-p <= 8 {
-			d = 3
-		}
-		switch {
-		case d < bestD:
-			best, bestD, tie = e, d, false
-		case d == bestD && d < 4:
-			tie = true
-		}
-	}
-	if tie {
-		return ""
-	}
-	return best
-}

@@ -234,7 +234,7 @@ func ingressBackendMissing(ref ObjectRef, name string, bs []ingressBackend, exis
 		Docs: ingressDocs,
 		Fix:  fmt.Sprintf("Point the Ingress backend at an existing Service, or create Service %q.", name),
 	}
-	near := clearNearest(name, existing)
+	near := nearMiss(name, existing)
 	if near == "" {
 		return f
 	}
@@ -317,7 +317,7 @@ func ingressTLS(ing *networkingv1.Ingress, ref ObjectRef, secrets []string) []Fi
 			Docs:     ingressDocs + "#tls",
 			Fix:      fmt.Sprintf("Create the TLS Secret %q (kubectl create secret tls %s --cert=… --key=…) in namespace %s, or point secretName at the existing one.", t.SecretName, t.SecretName, ref.Namespace),
 		}
-		if near := clearNearest(t.SecretName, secrets); near != "" {
+		if near := nearMiss(t.SecretName, secrets); near != "" {
 			f.Evidence = append(f.Evidence, fmt.Sprintf("near miss: Secret %q exists", near))
 		}
 		for k, v := range ing.Annotations {
@@ -361,7 +361,7 @@ func ingressClass(ing *networkingv1.Ingress, ref ObjectRef, classes []networking
 			Docs:     ingressDocs + "#ingress-class",
 			Fix:      "Set ingressClassName to an installed class, or install the ingress controller for this class.",
 		}
-		if near := clearNearest(*n, names); near != "" {
+		if near := nearMiss(*n, names); near != "" {
 			f.Fix = fmt.Sprintf("Ingress class %q exists: set ingressClassName to it.", near)
 			f.Proposal = &Fix{
 				Target: Target{Kind: "Ingress", Namespace: ref.Namespace, Name: ref.Name}, Operation: OpMergePatch, Patch: patch(near),

@@ -166,7 +166,7 @@ func checkPendingPVC(pvc *corev1.PersistentVolumeClaim, w pvcWorld) (Finding, bo
 	if sc == nil {
 		f.Message = fmt.Sprintf("PersistentVolumeClaim %s asks for StorageClass %q, which does not exist, so no volume is provisioned for it%s", pvc.Name, class, waiting)
 		f.Fix = fmt.Sprintf("storageClassName cannot be changed in place: recreate the claim with an existing class (%s), or create StorageClass %q.", orNone(names), class)
-		if near := clearNearest(class, names); near != "" {
+		if near := nearMiss(class, names); near != "" {
 			f.Evidence = append(f.Evidence, fmt.Sprintf("near miss: StorageClass %q exists", near))
 			f.Fix = fmt.Sprintf("StorageClass %q exists: recreate the claim with storageClassName: %s (it cannot be changed in place).", near, near)
 		}

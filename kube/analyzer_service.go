@@ -196,9 +196,9 @@ func selectorFinding(svc *corev1.Service, pods []corev1.Pod) Finding {
 			withValue = append(withValue, key)
 		}
 	}
-	if near := clearNearest(v, orderedKeys(values[k])); near != "" {
+	if near := nearMiss(v, orderedKeys(values[k])); near != "" {
 		fixed[k], patch[k] = near, near
-	} else if near := clearNearest(k, withValue); len(values[k]) == 0 && near != "" {
+	} else if near := nearMiss(k, withValue); len(values[k]) == 0 && near != "" {
 		delete(fixed, k)
 		fixed[near], patch[k], patch[near] = v, nil, v
 	} else {
@@ -223,25 +223,6 @@ func selectorFinding(svc *corev1.Service, pods []corev1.Pod) Finding {
 		Expected:  fmt.Sprintf("Service %s has ready endpoints", svc.Name),
 	}
 	return f
-}
-
-// clearNearest is nearest when no other candidate is as near: a tie is no
-// clear near miss.
-func clearNearest(name string, existing []string) string {
-	best := nearest(name, existing)
-	if best == "" {
-		return ""
-	}
-	var others []string
-	for _, e := range existing {
-		if e != best {
-			others = append(others, e)
-		}
-	}
-	if second := nearest(name, others); second != "" && editDistance(name, second) <= editDistance(name, best) {
-		return ""
-	}
-	return best
 }
 
 func labelValueCounts(key string, counts map[string]int) string {

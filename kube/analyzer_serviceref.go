@@ -151,7 +151,7 @@ func missingServiceFinding(owner *ObjectRef, container string, src configValue, 
 		Docs: "https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/",
 		Fix:  fmt.Sprintf("Point %s at an existing Service, or create Service %q.", where, name),
 	}
-	near := nearest(name, existing)
+	near := nearMiss(name, existing)
 	if near == "" {
 		return f
 	}
@@ -176,50 +176,6 @@ func missingServiceFinding(owner *ObjectRef, container string, src configValue, 
 		}
 	}
 	return f
-}
-
-// nearest returns the existing name closest to name when it is a plausible
-// typo or abbreviation (edit distance ≤ 3, or a shared prefix of 4+).
-func nearest(name string, existing []string) string {
-	best, bestD := "", 4
-	for _, e := range existing {
-		d := editDistance(name, e)
-		if p := commonPrefix(name, e); p >= 4 && d > 3 && len(e)-p <= 8 {
-			d = 3 // backend-svc vs backend-service: an abbreviation
-		}
-		if d < bestD || (d == bestD && e < best) {
-			best, bestD = e, d
-		}
-	}
-	return best
-}
-
-func commonPrefix(a, b string) int {
-	n := 0
-	for n < len(a) && n < len(b) && a[n] == b[n] {
-		n++
-	}
-	return n
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func contains(list []string, s string) bool {
