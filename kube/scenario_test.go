@@ -6,15 +6,6 @@ import (
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/restmapper"
-
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
 )
@@ -40,10 +31,7 @@ func TestScenarioLibrary(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			deleteClusterScoped(t, objs)
-			if err := k3dcluster.Create(ctx, plane.Config(), ns, objs); err != nil {
-				t.Fatal(err)
-			}
+			plane.CreateObjects(t, ns, objs)
 			var last []Finding
 			kubetest.Eventually(t, 90*time.Second, "the expected findings of "+sc.Name, func() (bool, error) {
 				fs, err := Analyze(ctx, r, Scope{Namespace: ns})
@@ -54,40 +42,6 @@ func TestScenarioLibrary(t *testing.T) {
 				if f.Severity == Critical && !expected(sc.Expect, f) {
 					t.Errorf("unexpected critical finding %s %s: %s", f.Object, f.Reason, f.Message)
 				}
-			}
-		})
-	}
-}
-
-// deleteClusterScoped deletes, when the test ends, the cluster-scoped
-// objects among objs (a Node, a StorageClass): the namespace's deletion
-// does not take them, and they must not outlive their scenario.
-func deleteClusterScoped(t *testing.T, objs []map[string]any) {
-	t.Helper()
-	dyn, err := dynamic.NewForConfig(plane.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, err := discovery.NewDiscoveryClientForConfig(plane.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))
-	for _, o := range objs {
-		u := &unstructured.Unstructured{Object: o}
-		gvk := u.GroupVersionKind()
-		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		if err != nil {
-			t.Fatalf("%s %s: %v", gvk.Kind, u.GetName(), err)
-		}
-		if m.Scope.Name() != meta.RESTScopeNameRoot {
-			continue
-		}
-		name := u.GetName()
-		t.Cleanup(func() {
-			err := dyn.Resource(m.Resource).Delete(context.Background(), name, metav1.DeleteOptions{})
-			if err != nil && !apierrors.IsNotFound(err) {
-				t.Errorf("delete %s %s: %v", gvk.Kind, name, err)
 			}
 		})
 	}

@@ -9,14 +9,7 @@ import (
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/restmapper"
 
 	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
 )
@@ -40,10 +33,7 @@ func TestAnalyzeAllNamesEveryScenario(t *testing.T) {
 		if err != nil {
 			t.Fatalf("scenario %s: %v", sc.Name, err)
 		}
-		clusterScoped(t, objs)
-		if err := k3dcluster.Create(ctx, plane.Config(), ns, objs); err != nil {
-			t.Fatalf("scenario %s: %v", sc.Name, err)
-		}
+		plane.CreateObjects(t, ns, objs)
 		nsOf[sc.Name] = ns
 	}
 	setEnv(t, map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath()})
@@ -140,38 +130,4 @@ func clusterScopedKinds(t *testing.T) map[string]bool {
 		}
 	}
 	return out
-}
-
-// clusterScoped deletes, when the test ends, the cluster-scoped objects
-// among objs (a Node, a StorageClass): deleting the namespace does not take
-// them, and the tests after this one must not see them.
-func clusterScoped(t *testing.T, objs []map[string]any) {
-	t.Helper()
-	dyn, err := dynamic.NewForConfig(plane.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, err := discovery.NewDiscoveryClientForConfig(plane.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))
-	for _, o := range objs {
-		u := &unstructured.Unstructured{Object: o}
-		gvk := u.GroupVersionKind()
-		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		if err != nil {
-			t.Fatalf("%s %s: %v", gvk.Kind, u.GetName(), err)
-		}
-		if m.Scope.Name() != meta.RESTScopeNameRoot {
-			continue
-		}
-		name := u.GetName()
-		t.Cleanup(func() {
-			err := dyn.Resource(m.Resource).Delete(context.Background(), name, metav1.DeleteOptions{})
-			if err != nil && !apierrors.IsNotFound(err) {
-				t.Errorf("delete %s %s: %v", gvk.Kind, name, err)
-			}
-		})
-	}
 }
