@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -72,15 +71,7 @@ func (r *Reader) jobLogLines(ctx context.Context, p *corev1.Pod, container strin
 			previous = true
 		}
 	}
-	out, err := r.Logs(ctx, LogsRequest{Namespace: p.Namespace, Pod: p.Name, Container: container, Previous: previous, Tail: logEvidenceLines, MaxBytes: 2048})
-	if err != nil || strings.TrimSpace(out) == "" || out == "(no log lines)" {
-		return nil
-	}
-	var lines []string
-	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
-		lines = append(lines, "log: "+l)
-	}
-	return lines
+	return r.lastLogLines(ctx, p, container, previous)
 }
 
 // ownedPods are the pods whose controller is Job j.

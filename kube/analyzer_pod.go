@@ -34,7 +34,7 @@ func (podAnalyzer) Analyze(ctx context.Context, r *Reader, s Scope) ([]Finding, 
 		for _, f := range checkPod(p) {
 			f.Owner = owner
 			if f.Reason == "CrashLoopBackOff" {
-				f.Evidence = append(f.Evidence, r.lastLogLines(ctx, p, f.container())...)
+				f.Evidence = append(f.Evidence, r.lastLogLines(ctx, p, f.container(), true)...)
 			}
 			out = append(out, f)
 		}
@@ -52,9 +52,10 @@ func (f Finding) container() string {
 	return ""
 }
 
-// lastLogLines returns the tail of the crashed container's previous run.
-func (r *Reader) lastLogLines(ctx context.Context, p *corev1.Pod, container string) []string {
-	out, err := r.Logs(ctx, LogsRequest{Namespace: p.Namespace, Pod: p.Name, Container: container, Previous: true, Tail: logEvidenceLines, MaxBytes: 2048})
+// lastLogLines returns the tail of a container's log as evidence lines:
+// its previous run's (a crashed container) or its current one's.
+func (r *Reader) lastLogLines(ctx context.Context, p *corev1.Pod, container string, previous bool) []string {
+	out, err := r.Logs(ctx, LogsRequest{Namespace: p.Namespace, Pod: p.Name, Container: container, Previous: previous, Tail: logEvidenceLines, MaxBytes: 2048})
 	if err != nil || strings.TrimSpace(out) == "" || out == "(no log lines)" {
 		return nil
 	}
