@@ -34,6 +34,9 @@ type delivery struct {
 	payload   json.RawMessage // for redelivery
 	retryable bool            // events_api from the server itself
 	deadline  time.Time       // ack deadline, once written
+	// superseded: Slack expects no ack for it any more, because it was
+	// redelivered under a new envelope id or retried too often.
+	superseded bool
 }
 
 // envelope is the Socket Mode frame around a payload, fields in Slack's order.
@@ -187,6 +190,7 @@ func (s *Server) redeliverDue(now time.Time) time.Time {
 		switch {
 		case d.Acked:
 		case !now.Before(d.deadline):
+			d.superseded = true
 			if d.RetryAttempt < maxRetries {
 				s.sendEnvelopeLocked(d.Type, d.payload, d.EventID, d.EventType, d.RetryAttempt+1, "timeout")
 			}
@@ -225,6 +229,56 @@ func (s *Server) Acked(envelopeID string) bool {
 func (s *Server) WaitAcked(t testing.TB, envelopeID string, timeout time.Duration) {
 	t.Helper()
 	s.WaitUntil(t, timeout, func() bool { return s.Acked(envelopeID) }, "envelope %s is acked", envelopeID)
+}
+
+// Outstanding is how many envelopes Slack still waits on an ack for: queued or
+// written, not acked, and neither redelivered nor given up on. Zero means nothing
+// more comes from the server, redeliveries included, until a test or the app
+// makes something happen.
+func (s *Server) Outstanding() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, n := s.outstandingLocked()
+	return n
+}
+
+// outstandingLocked returns how many envelopes were ever sent and how many of
+// them are outstanding.
+func (s *Server) outstandingLocked() (sent, outstanding int) {
+	for _, d := range s.order {
+		if !d.Acked && !d.superseded {
+			outstanding++
+		}
+	}
+	return len(s.order), outstanding
+}
+
+// WaitIdle waits until the app has handled everything the server sent it: every
+// envelope is acked (see Outstanding) and appIdle reports that the work they
+// caused is done, with no envelope sent meanwhile (that work posts messages, and
+// their echoes are new envelopes). A test calls it before asserting that something
+// did NOT happen: by then the app has seen everything it could have reacted to.
+// The app must count an envelope as work from before it acks it. appIdle runs
+// without the server's lock. Call it from the test goroutine.
+func (s *Server) WaitIdle(t testing.TB, timeout time.Duration, appIdle func() bool) {
+	t.Helper()
+	sent := func() (int, bool) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		n, outstanding := s.outstandingLocked()
+		return n, outstanding == 0
+	}
+	idle := s.await(timeout, func() bool {
+		before, acked := sent()
+		if !acked || !appIdle() {
+			return false
+		}
+		after, acked := sent()
+		return acked && after == before
+	})
+	if !idle {
+		t.Fatalf("slacktest: timed out after %v waiting until the app is idle: %d envelope(s) not acked, app idle %v", timeout, s.Outstanding(), appIdle())
+	}
 }
 
 // StrayAcks lists frames from clients that acked nothing the server sent

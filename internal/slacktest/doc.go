@@ -7,9 +7,12 @@
 // assistant.threads.setStatus, users.info, usergroups.users.list, apps.connections.open) with Slack's
 // validation and error codes, and Socket Mode WebSockets with hello, pings,
 // envelopes, acks, redelivery of un-acked events, and disconnects. Tests drive the
-// human side (Mention, Post, ReplyInThread, ClickButton, DefineUserGroup), inject faults (RateLimit,
+// human side (Mention, Post, ReplyInThread, ClickButton, DefineUserGroup; View and
+// ClickFrom for people clicking the same message at once), inject faults (RateLimit,
 // FailNext, Disconnect, DropConnections) and assert on what the bot did (Messages,
-// Thread, Ephemerals, Statuses, Deliveries, WaitForMessage).
+// Thread, Ephemerals, Statuses, Deliveries, WaitForMessage). Before asserting that
+// the bot did NOT do something, WaitIdle waits until it has acked every envelope
+// (Outstanding is zero) and says it has finished the work they caused.
 //
 // Usage:
 //

@@ -1,6 +1,7 @@
 package slacktest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +46,9 @@ func TestNoEchoWhenDisabled(t *testing.T) {
 	if _, _, err := c.api.PostMessage("C111", slack.MsgOptionText("quiet", false)); err != nil {
 		t.Fatal(err)
 	}
-	c.quiet(t, socketmode.EventTypeEventsAPI, 200*time.Millisecond)
+	if d := s.Deliveries(); len(d) != 0 {
+		t.Errorf("the bot's post came back as %d event(s) with echoes disabled: %+v", len(d), d)
+	}
 }
 
 func TestThreadReplyCarriesThreadAndParent(t *testing.T) {
@@ -120,5 +123,51 @@ func TestBlocksGetIDsLikeSlack(t *testing.T) {
 	ab := got.Blocks.BlockSet[0].(*slack.ActionBlock)
 	if ab.BlockID == "" || ab.Elements.ElementSet[0].(*slack.ButtonBlockElement).ActionID == "" {
 		t.Errorf("ids not filled: %s", got.BlocksJSON)
+	}
+}
+
+func TestClickFromAViewUsesTheButtonsAsSeen(t *testing.T) {
+	rec := &recordingTB{TB: t}
+	s := New(rec)
+	c := startClient(t, s, 30*time.Second)
+	thread := s.Mention("C111", "U222", "checkout is down")
+	_, proposal, err := c.api.PostMessage("C111", slack.MsgOptionTS(thread), slack.MsgOptionText("Proposed fix", false),
+		slack.MsgOptionBlocks(approvalBlocks("fix-42")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := s.View("C111", proposal) // two approvers look at the proposal
+	if seen.Text != "Proposed fix" || len(seen.Blocks.BlockSet) != 2 {
+		t.Fatalf("view = %+v", seen.Message)
+	}
+	// The first click is handled: the bot replaces the buttons with the outcome.
+	if _, _, _, err := c.api.UpdateMessage("C111", proposal, slack.MsgOptionText("Approved by <@U222>", false), slack.MsgOptionBlocks()); err != nil {
+		t.Fatal(err)
+	}
+	if id := s.ClickButton("C111", proposal, "U333", "approve_fix"); id != "" || !strings.Contains(rec.errors, "has no button") {
+		t.Fatalf("ClickButton on the updated message = %q, errors %q; want a refusal: it has no buttons now", id, rec.errors)
+	}
+	rec.errors = ""
+
+	// The second approver's screen still shows the buttons.
+	ids := []string{s.ClickFrom(seen, "U333", "approve_fix"), s.ClickFrom(seen, "U444", "reject_fix")}
+	if rec.errors != "" {
+		t.Fatalf("ClickFrom failed: %s", rec.errors)
+	}
+	for i, want := range []struct{ user, action string }{{"U333", "approve_fix"}, {"U444", "reject_fix"}} {
+		e := c.next(t, socketmode.EventTypeInteractive)
+		c.ack(t, e)
+		cb := e.Data.(slack.InteractionCallback)
+		if e.Request.EnvelopeID != ids[i] || cb.User.ID != want.user || cb.ActionCallback.BlockActions[0].ActionID != want.action {
+			t.Errorf("click %d = envelope %s by %s on %s, want envelope %s by %s on %s", i, e.Request.EnvelopeID, cb.User.ID,
+				cb.ActionCallback.BlockActions[0].ActionID, ids[i], want.user, want.action)
+		}
+		if cb.Container.MessageTs != proposal || cb.Container.ThreadTs != thread || cb.Message.Text != "Proposed fix" || len(cb.Message.Blocks.BlockSet) != 2 {
+			t.Errorf("click %d carries container %+v and message %q with %d blocks, want the proposal as it was seen",
+				i, cb.Container, cb.Message.Text, len(cb.Message.Blocks.BlockSet))
+		}
+	}
+	if id := s.ClickFrom(seen, "U333", "no_such_button"); id != "" || !strings.Contains(rec.errors, "no button") {
+		t.Errorf("a button the view does not show = %q, errors %q; want a test failure", id, rec.errors)
 	}
 }

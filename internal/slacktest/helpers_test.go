@@ -78,22 +78,6 @@ func (c *client) nextMatch(t *testing.T, what string, match func(socketmode.Even
 	}
 }
 
-// quiet fails if an event of type typ arrives within d.
-func (c *client) quiet(t *testing.T, typ socketmode.EventType, d time.Duration) {
-	t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case e := <-c.smc.Events:
-			if e.Type == typ {
-				t.Fatalf("unexpected %s event: %+v", typ, e.Request)
-			}
-		case <-deadline:
-			return
-		}
-	}
-}
-
 // nextEventsAPI returns the next events_api event, parsed, with its callback.
 func (c *client) nextEventsAPI(t *testing.T) (socketmode.Event, slackevents.EventsAPIEvent, *slackevents.EventsAPICallbackEvent) {
 	t.Helper()
@@ -140,6 +124,13 @@ func jsonField(t *testing.T, raw []byte, path ...string) string {
 	}
 	s, _ := v.(string)
 	return s
+}
+
+// pongCount is how many pongs the server has received.
+func (s *Server) pongCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pongs
 }
 
 func jsonDecode(resp *http.Response, v any) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -13,36 +14,70 @@ type responseTarget struct {
 	channel, messageTS, threadTS, user string
 }
 
-// ClickButton has user click the button actionID on the message at messageTS, as
-// Slack does: an `interactive` envelope with a block_actions payload built from the
-// message in history (container, actions, message with blocks and metadata, user,
-// response_url, trigger_id). It returns the envelope id; interactive envelopes are
-// not redelivered. An unknown message or action fails the test and returns "".
+// ClickButton has user click the button actionID on the message at messageTS as it
+// is now, as Slack does: an `interactive` envelope with a block_actions payload built
+// from the message in history (container, actions, message with blocks and
+// metadata, user, response_url, trigger_id). It returns the envelope id; interactive
+// envelopes are not redelivered. An unknown message or action fails the test and
+// returns "". To click a message as someone saw it earlier, use View and ClickFrom.
 func (s *Server) ClickButton(channel, messageTS, user, actionID string) (envelopeID string) {
+	return s.ClickFrom(s.View(channel, messageTS), user, actionID)
+}
+
+// View is a message as a person's Slack client showed it at one moment. People
+// looking at the same message click the buttons they see: when two approvers click
+// Approve at once, both clicks leave their clients before the bot's first update
+// takes the buttons away. ClickFrom clicks from a View, whatever the message has
+// become since; ClickButton clicks the message as it is now.
+type View struct {
+	Message             // the message as it was shown
+	wire    wireMessage // the message as block_actions carries it
+}
+
+// View captures the message at ts in channel as it is now, for ClickFrom. An
+// unknown message fails the test and returns the zero View.
+func (s *Server) View(channel, ts string) View {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.findLocked(channel, messageTS)
+	m := s.findLocked(channel, ts)
 	if m == nil {
-		s.t.Errorf("slacktest: ClickButton: no message %s in %s", messageTS, channel)
+		s.t.Errorf("slacktest: no message %s in %s", ts, channel)
+		return View{}
+	}
+	w := s.wire(m, true)
+	w.BotProfile = nil // block_actions carries the message without bot_profile
+	w.Blocks, w.Metadata, w.ReplyUsers = slices.Clone(w.Blocks), slices.Clone(w.Metadata), slices.Clone(w.ReplyUsers)
+	return View{Message: m.snapshot(), wire: w}
+}
+
+// ClickFrom has user click the button actionID of the message as view shows it,
+// as ClickButton does for the message as it is now: the payload carries the
+// message as the view has it, and its response_url still answers to that message.
+// It returns the envelope id. The zero View, or an action the view does not show,
+// fails the test and returns "".
+func (s *Server) ClickFrom(view View, user, actionID string) (envelopeID string) {
+	if view.TS == "" {
+		s.t.Errorf("slacktest: ClickFrom: a zero View (no message was captured)")
 		return ""
 	}
-	action, found := findAction(m.BlocksJSON, actionID)
+	action, found := findAction(view.BlocksJSON, actionID)
 	if !found {
-		s.t.Errorf("slacktest: ClickButton: message %s/%s has no button %q", channel, messageTS, actionID)
+		s.t.Errorf("slacktest: message %s/%s has no button %q", view.Channel, view.TS, actionID)
 		return ""
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	channel := view.Channel
 	actionTS := s.newTSLocked()
 	action["action_ts"] = actionTS
-	container := object{"type": "message", "message_ts": m.TS, "channel_id": channel, "is_ephemeral": false}
+	container := object{"type": "message", "message_ts": view.TS, "channel_id": channel, "is_ephemeral": false}
 	threadTS := ""
-	if m.ThreadTS != "" && m.ThreadTS != m.TS {
-		threadTS = m.ThreadTS
+	if view.ThreadTS != "" && view.ThreadTS != view.TS {
+		threadTS = view.ThreadTS
 		container["thread_ts"] = threadTS
 	}
 	path := fmt.Sprintf("/actions/%s/%d/%s", s.cfg.teamID, tsSeconds(actionTS), randomHex(12))
-	s.responseURLs[path] = responseTarget{channel: channel, messageTS: m.TS, threadTS: threadTS, user: user}
-	msg := s.wire(m, true)
-	msg.BotProfile = nil // block_actions carries the message without bot_profile
+	s.responseURLs[path] = responseTarget{channel: channel, messageTS: view.TS, threadTS: threadTS, user: user}
 	payload := object{
 		"type":                  "block_actions",
 		"user":                  object{"id": user, "username": s.userName(user), "name": s.userName(user), "team_id": s.cfg.teamID},
@@ -54,7 +89,7 @@ func (s *Server) ClickButton(channel, messageTS, user, actionID string) (envelop
 		"enterprise":            nil,
 		"is_enterprise_install": false,
 		"channel":               object{"id": channel, "name": strings.ToLower(channel)},
-		"message":               msg,
+		"message":               view.wire,
 		"state":                 object{"values": object{}},
 		"response_url":          s.baseURL + path,
 		"actions":               []any{action},

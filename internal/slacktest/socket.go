@@ -58,6 +58,7 @@ type socketState struct {
 	pending  []frame // payloads waiting for a connection
 	rr       int     // round-robin cursor over active
 	accepted int     // WebSockets accepted over the server's life
+	pongs    int     // pongs received, on any connection
 	deliveryState
 }
 
@@ -106,6 +107,13 @@ func (s *Server) serveLink(w http.ResponseWriter, r *http.Request) {
 		return // Upgrade has already answered the client
 	}
 	c := &conn{ws: ws, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	ws.SetPongHandler(func(string) error { // runs in readLoop
+		s.mu.Lock()
+		s.pongs++
+		s.notifyLocked()
+		s.mu.Unlock()
+		return nil
+	})
 
 	s.mu.Lock()
 	if s.closed {

@@ -88,7 +88,9 @@ func TestMentionInDMIsOnlyAMessage(t *testing.T) {
 	if msg, isMsg := api.InnerEvent.Data.(*slackevents.MessageEvent); !isMsg || msg.ChannelType != "im" {
 		t.Fatalf("inner = %#v, want a message.im event", api.InnerEvent.Data)
 	}
-	c.quiet(t, socketmode.EventTypeEventsAPI, 200*time.Millisecond)
+	if d := s.Deliveries(); len(d) != 1 {
+		t.Errorf("%d envelopes for a mention in a DM, want 1 (message.im): %+v", len(d), d)
+	}
 }
 
 func TestUnackedEventIsRedelivered(t *testing.T) {
@@ -107,7 +109,10 @@ func TestUnackedEventIsRedelivered(t *testing.T) {
 			t.Errorf("retry envelope %s event %s; first envelope %s event %s: want new envelope, same event",
 				retry.Request.EnvelopeID, cb2.EventID, first.Request.EnvelopeID, cb1.EventID)
 		}
-		c.quiet(t, socketmode.EventTypeEventsAPI, 400*time.Millisecond)
+		s.WaitAcked(t, retry.Request.EnvelopeID, waitLong)
+		if n := s.Outstanding(); n != 0 {
+			t.Errorf("%d envelopes still awaiting an ack or a redelivery after the retry was acked, want 0", n)
+		}
 		d := s.Deliveries()
 		if len(d) != 2 || d[0].Acked || !d[1].Acked {
 			t.Errorf("deliveries = %+v", d)
@@ -123,7 +128,10 @@ func TestUnackedEventIsRedelivered(t *testing.T) {
 				t.Errorf("delivery %d has retry_attempt %d", want, e.Request.RetryAttempt)
 			}
 		}
-		c.quiet(t, socketmode.EventTypeEventsAPI, 300*time.Millisecond)
+		s.WaitUntil(t, waitLong, func() bool { return s.Outstanding() == 0 }, "the server gives up on the event")
+		if d := s.Deliveries(); len(d) != 4 {
+			t.Errorf("%d deliveries, want 4 (the first and three retries): %+v", len(d), d)
+		}
 	})
 }
 
@@ -191,7 +199,8 @@ func TestPingsKeepClientConnected(t *testing.T) {
 		s := New(t, PingInterval(50*time.Millisecond))
 		c := startClient(t, s, 300*time.Millisecond)
 		c.next(t, socketmode.EventTypeHello)
-		c.quiet(t, socketmode.EventTypeConnecting, time.Second) // > 3 client ping intervals
+		// 20 pongs take 1s of pings: over 3 of the client's ping timeouts.
+		s.WaitUntil(t, waitLong, func() bool { return s.pongCount() >= 20 }, "the client answers 20 pings")
 		if s.Accepted() != 1 || s.Calls("apps.connections.open") != 1 {
 			t.Errorf("accepted %d, opened %d: want one connection", s.Accepted(), s.Calls("apps.connections.open"))
 		}
@@ -248,6 +257,16 @@ func TestEachPayloadGoesToOneConnection(t *testing.T) {
 	}
 	var mu sync.Mutex
 	seen := map[string]int{}
+	received := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		total := 0
+		for _, times := range seen {
+			total += times
+		}
+		return total
+	}
+	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for _, c := range clients {
 		wg.Go(func() {
@@ -260,13 +279,17 @@ func TestEachPayloadGoesToOneConnection(t *testing.T) {
 						seen[e.Request.EnvelopeID]++
 						mu.Unlock()
 					}
-				case <-time.After(500 * time.Millisecond):
+				case <-stop:
 					return
 				}
 			}
 		})
 	}
+	s.WaitUntil(t, waitLong, func() bool { return received() >= n && s.Outstanding() == 0 }, "%d envelopes received and acked", n)
+	close(stop)
 	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
 	if len(seen) != n {
 		t.Errorf("got %d distinct envelopes, want %d", len(seen), n)
 	}

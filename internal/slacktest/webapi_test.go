@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -315,11 +316,19 @@ func TestWaitForMessage(t *testing.T) {
 	s := New(t)
 	api := s.Client()
 	thread := s.Mention("C111", "U222", "help")
-	go func() {
-		time.Sleep(50 * time.Millisecond)
+	// The bot answers only once WaitForMessage has looked and found nothing.
+	looked := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		<-looked
 		_, _, _ = api.PostMessage("C111", slack.MsgOptionTS(thread), slack.MsgOptionText("on it", false))
-	}()
-	m := s.WaitForMessage(t, "C111", thread, func(m Message) bool { return m.BotID != "" }, waitLong)
+	})
+	m := s.WaitForMessage(t, "C111", thread, func(m Message) bool {
+		once.Do(func() { close(looked) })
+		return m.BotID != ""
+	}, waitLong)
+	wg.Wait()
 	if m.Text != "on it" || m.ThreadTS != thread || m.User != s.BotUserID() {
 		t.Errorf("message = %+v", m)
 	}
@@ -331,13 +340,18 @@ func TestWaitForMessage(t *testing.T) {
 	}
 }
 
-// recordingTB captures Fatalf instead of failing.
+// recordingTB captures Fatalf and Errorf instead of failing. It is safe to use
+// from one goroutine only.
 type recordingTB struct {
 	testing.TB
-	fatal string
+	fatal  string
+	errors string
 }
 
 func (r *recordingTB) Fatalf(format string, args ...any) { r.fatal = fmt.Sprintf(format, args...) }
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errors += fmt.Sprintf(format, args...) + "\n"
+}
 
 func TestUserGroupMembers(t *testing.T) {
 	s := New(t)
