@@ -18,6 +18,10 @@
 //		}
 //	})
 //
+// A failed investigation is shown to people through Explain: a short
+// sentence saying what to do and a reference, with the full error logged
+// under the same reference (explain.go).
+//
 // The agent never writes to the cluster: its tools hold a kube.Reader, and
 // propose_fix only calls a Previewer (a server-side dry run).
 package agent

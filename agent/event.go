@@ -33,7 +33,8 @@ type Answer struct {
 	Budget string
 }
 
-// ErrorEvent reports a failure the user should see (the model is down, say).
+// ErrorEvent reports a failure the user should know about (the model is
+// down, say). Show it through Explain, never as is.
 type ErrorEvent struct{ Err error }
 
 func (Progress) event()      {}

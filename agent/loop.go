@@ -156,7 +156,7 @@ func (l *Loop) Ask(ctx context.Context, conv *Conversation, question string, emi
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return l.budgetEnded(conv, fmt.Sprintf("wall-clock (%s)", l.opts.Timeout), emit)
 			}
-			err = fmt.Errorf("model %s: %w", l.opts.Model, err)
+			err = &modelError{model: l.opts.Model, err: err}
 			emit(ErrorEvent{Err: err})
 			return err
 		}
