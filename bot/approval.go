@@ -80,7 +80,7 @@ func (b *Bot) decide(ctx context.Context, c click) {
 		b.enqueue(ctx, key, job{kind: jobNote, text: fmt.Sprintf("The user <@%s> REJECTED proposal %s (%s on %s); it was not applied. Do not propose the same change again; ask what they prefer or look for another cause.", user, id, p.Preview.Fix.Operation, p.Preview.Fix.Target)})
 		return
 	}
-	if time.Since(rec.CreatedAt) > b.cfg.ProposalTTL {
+	if b.clock.Now().Sub(rec.CreatedAt) > b.cfg.ProposalTTL {
 		expired := fmt.Sprintf(":hourglass: Expired: proposals can be approved for %s. Nothing was changed. Ask me to propose it again for a fresh preview.", b.cfg.ProposalTTL)
 		if ok, _ := b.store.Transition(ctx, id, store.Pending, store.Failed, user); ok {
 			b.decided(ctx, rec, p, expired)

@@ -14,9 +14,9 @@ const requester = "UREQUEST1"
 
 // proposed starts a bot whose brain proposes a fix for every question, asks
 // one, and returns the proposal message.
-func proposed(t *testing.T, cfg Config, groups map[string][]string) (*harness, slacktest.Message) {
+func proposed(t *testing.T, s setup, groups map[string][]string) (*harness, slacktest.Message) {
 	t.Helper()
-	h := startBot(t, cfg)
+	h := start(t, s)
 	for id, users := range groups {
 		h.slack.DefineUserGroup(id, users...)
 	}
@@ -48,11 +48,11 @@ func TestWhoMayApprove(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, prop := proposed(t, tt.cfg, tt.groups)
+			h, prop := proposed(t, setup{cfg: tt.cfg}, tt.groups)
 			h.slack.ClickButton("C1", prop.TS, tt.clicker, tt.action)
 			if tt.refusal != "" {
 				h.ephemeral(t, "C1", tt.clicker, tt.refusal)
-				time.Sleep(settle)
+				h.settle(t)
 				if n := h.applier.count(); n != 0 {
 					t.Errorf("applied %d times after a refused click", n)
 				}
@@ -71,7 +71,7 @@ func TestWhoMayApprove(t *testing.T) {
 }
 
 func TestGroupMembersAreLookedUpOnceForManyClicks(t *testing.T) {
-	h, prop := proposed(t, Config{Approvers: []string{"S0SRE"}}, map[string][]string{"S0SRE": {"UMEMBER1"}})
+	h, prop := proposed(t, setup{cfg: Config{Approvers: []string{"S0SRE"}}}, map[string][]string{"S0SRE": {"UMEMBER1"}})
 	h.slack.ClickButton("C1", prop.TS, "UOUTSIDE1", actionApprove)
 	h.slack.ClickButton("C1", prop.TS, "UOUTSIDE2", actionApprove)
 	h.ephemeral(t, "C1", "UOUTSIDE1", "not allowed")
@@ -85,36 +85,44 @@ func TestGroupMembersAreLookedUpOnceForManyClicks(t *testing.T) {
 
 func TestConcurrentApprovesApplyOnce(t *testing.T) {
 	h := startBot(t, Config{Approvers: []string{"UAPPROVE1", "UAPPROVE2"}})
-	h.applier.delay = 100 * time.Millisecond
+	release := h.applier.hold() // the first approval is still being applied when the others arrive
 	h.brain.set(func(b *echoBrain) {
 		b.before = func(q string, emit func(agent.Event)) { emit(agent.ProposalEvent{Proposal: proposal("fix-1", "web")}) }
 	})
 	root := h.slack.Mention("C1", requester, "fix it")
 	prop := h.botMessage(t, "C1", root, "Proposed fix")
+	// Three clicks on the proposal as it is shown, before the bot updates it.
+	seen := h.slack.View("C1", prop.TS)
 	var wg sync.WaitGroup
 	for _, u := range []string{"UAPPROVE1", "UAPPROVE2", "UAPPROVE1"} {
-		wg.Go(func() { h.slack.ClickButton("C1", prop.TS, u, actionApprove) })
+		wg.Go(func() { h.slack.ClickFrom(seen, u, actionApprove) })
 	}
 	wg.Wait()
+	refused := func() int {
+		n := 0
+		for _, e := range h.slack.Ephemerals("C1") {
+			if strings.Contains(e.Text, "already") {
+				n++
+			}
+		}
+		return n
+	}
+	h.slack.WaitUntil(t, 10*time.Second, func() bool { return refused() >= 2 }, "two clickers are told the fix is already being applied")
+	release()
 	h.botMessage(t, "C1", root, "Applied by")
-	time.Sleep(settle)
+	h.settle(t)
 	if n := h.applier.count(); n != 1 {
 		t.Errorf("applied %d times for three concurrent clicks, want 1", n)
 	}
-	refused := 0
-	for _, e := range h.slack.Ephemerals("C1") {
-		if strings.Contains(e.Text, "already") {
-			refused++
-		}
-	}
-	if refused != 2 {
-		t.Errorf("%d clickers were told it was already being applied or decided, want 2", refused)
+	if n := refused(); n != 2 {
+		t.Errorf("%d clickers were told it was already being applied or decided, want 2", n)
 	}
 }
 
 func TestExpiredProposalIsRefusedWithAnOfferToProposeAgain(t *testing.T) {
-	h, prop := proposed(t, Config{Approvers: []string{"UAPPROVE1"}, ProposalTTL: 50 * time.Millisecond}, nil)
-	time.Sleep(100 * time.Millisecond)
+	clock := newFakeClock()
+	h, prop := proposed(t, setup{cfg: Config{Approvers: []string{"UAPPROVE1"}, ProposalTTL: time.Minute}, clock: clock}, nil)
+	clock.advance(time.Minute + time.Second)
 	h.slack.ClickButton("C1", prop.TS, "UAPPROVE1", actionApprove)
 	h.ephemeral(t, "C1", "UAPPROVE1", "has expired")
 	updated := h.slack.WaitForMessage(t, "C1", prop.ThreadTS, func(m slacktest.Message) bool {

@@ -36,8 +36,8 @@ type members struct {
 	fetched time.Time
 }
 
-func newApprovers(api *slack.Client, ids []string) *approvers {
-	a := &approvers{api: api, users: map[string]bool{}, now: time.Now, cache: map[string]members{}}
+func newApprovers(api *slack.Client, ids []string, now func() time.Time) *approvers {
+	a := &approvers{api: api, users: map[string]bool{}, now: now, cache: map[string]members{}}
 	for _, id := range ids {
 		if strings.HasPrefix(id, "S") {
 			a.groups = append(a.groups, id)

@@ -109,8 +109,13 @@ type Bot struct {
 	pace    *pacer
 	approve *approvers
 	metrics *metrics.Metrics
+	clock   clock
 	// connected is whether the Socket Mode connection is up, for /readyz.
 	connected atomic.Bool
+	// pending counts work in progress: envelopes being handled (counted
+	// before they are acked), thread jobs queued or running, and async
+	// calls. Zero means the bot is idle; tests wait for it.
+	pending atomic.Int64
 
 	mu       sync.Mutex
 	threads  map[string]*thread
@@ -120,6 +125,11 @@ type Bot struct {
 
 // New validates the configuration and collaborators.
 func New(cfg Config, d Deps) (*Bot, error) {
+	return newBot(cfg, d, systemClock{})
+}
+
+// newBot is New with the clock to go by.
+func newBot(cfg Config, d Deps, clk clock) (*Bot, error) {
 	var missing []string
 	if d.API == nil {
 		missing = append(missing, "Slack API client")
@@ -154,7 +164,7 @@ func New(cfg Config, d Deps) (*Bot, error) {
 	return &Bot{
 		cfg: cfg, api: d.API, socket: d.Socket, brain: d.Brain, applier: d.Applier, verify: d.Verifier, auditor: d.Auditor, store: d.Store, log: d.Log,
 		slots: make(chan struct{}, cfg.MaxInvestigations), threads: map[string]*thread{}, warnedCh: map[string]bool{},
-		pace: newPacer(cfg.PostInterval), approve: newApprovers(d.API, cfg.Approvers), metrics: d.Metrics,
+		pace: newPacer(cfg.PostInterval, clk), approve: newApprovers(d.API, cfg.Approvers, clk.Now), metrics: d.Metrics, clock: clk,
 	}, nil
 }
 

@@ -1,10 +1,17 @@
 package bot
 
 import (
+	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
 )
 
@@ -17,7 +24,7 @@ func TestMentionIsAnsweredOnceInItsThread(t *testing.T) {
 	}
 	// The mention also arrived as a plain message event, and the bot's own
 	// posts came back as message events: none of them is a new question.
-	time.Sleep(300 * time.Millisecond)
+	h.settle(t)
 	if q := h.brain.questions(); len(q) != 1 {
 		t.Errorf("the brain was asked %d times (%q), want once", len(q), q)
 	}
@@ -35,7 +42,7 @@ func TestFollowUpInThreadNeedsNoMentionAndKeepsContext(t *testing.T) {
 	// A reply in a thread the bot is not part of is not for the bot.
 	other := h.slack.Post("C1", "UHUMAN1", "unrelated chatter")
 	h.slack.ReplyInThread("C1", other, "UHUMAN2", "more chatter")
-	time.Sleep(300 * time.Millisecond)
+	h.settle(t)
 	if q := h.brain.questions(); len(q) != 2 {
 		t.Errorf("questions = %q, want only the two addressed to the bot", q)
 	}
@@ -49,7 +56,7 @@ func TestRedeliveredEventIsAnsweredOnce(t *testing.T) {
 		h.slack.SendRaw(slacktest.EnvelopeEventsAPI, payload)
 	}
 	h.waitAnswers(t, "C1", "1700000000.000100", 1)
-	time.Sleep(300 * time.Millisecond)
+	h.settle(t)
 	if n := len(h.answers("C1", "1700000000.000100")); n != 1 {
 		t.Errorf("%d answers for one event delivered three times, want 1", n)
 	}
@@ -64,6 +71,7 @@ func TestChannelAllowlistRepliesOnceElsewhere(t *testing.T) {
 	h.slack.Mention("COTHER", "UHUMAN1", "hello again?")
 	root := h.slack.Mention("CALLOWED", "UHUMAN1", "works here?")
 	h.waitAnswers(t, "CALLOWED", root, 1)
+	h.settle(t)
 	refusals := 0
 	for _, m := range h.slack.Messages("COTHER") {
 		if m.BotID != "" && strings.Contains(m.Text, "not enabled") {
@@ -102,5 +110,51 @@ func TestStopCancelsTheRunningInvestigation(t *testing.T) {
 	}, 3*time.Second)
 	if n := len(h.answers("C1", root)); n != 0 {
 		t.Errorf("a stopped investigation still answered (%d answers)", n)
+	}
+}
+
+func TestAFailedInvestigationShowsAReferenceNotTheError(t *testing.T) {
+	cause := errors.New(`model gpt-4o: Post "http://10.1.2.3:8080/v1/chat/completions": dial tcp 10.1.2.3:8080: connect: connection refused`)
+	tests := []struct {
+		name string
+		emit bool // the brain also emits the error as an event, as agent.Loop does
+	}{
+		{"emitted and returned", true},
+		{"returned only", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.WarnLevel)
+			h := start(t, setup{log: zap.New(core)})
+			h.brain.set(func(b *echoBrain) {
+				b.err = cause
+				if tt.emit {
+					b.before = func(_ string, emit func(agent.Event)) { emit(agent.ErrorEvent{Err: cause}) }
+				}
+			})
+			root := h.slack.Mention("C1", "UHUMAN1", "why is web down?")
+			shown := h.botMessage(t, "C1", root, "Something went wrong")
+			h.settle(t)
+			if strings.Contains(shown.Text, "10.1.2.3") || strings.Contains(shown.Text, "dial tcp") {
+				t.Errorf("the thread shows the raw error: %q", shown.Text)
+			}
+			ref := regexp.MustCompile(`\(ref ([A-Z2-7]{6})\)`).FindStringSubmatch(shown.Text)
+			if ref == nil {
+				t.Fatalf("the thread is told %q, without a reference to find the error in the log", shown.Text)
+			}
+			warnings := 0
+			for _, m := range h.slack.Thread("C1", root) {
+				if m.BotID != "" && strings.HasPrefix(m.Text, ":warning:") {
+					warnings++
+				}
+			}
+			if warnings != 1 {
+				t.Errorf("%d warnings in the thread, want 1 per failure", warnings)
+			}
+			logged := logs.FilterField(zap.String("ref", ref[1])).All()
+			if len(logged) != 1 || !strings.Contains(fmt.Sprint(logged[0].ContextMap()["error"]), "dial tcp 10.1.2.3:8080") {
+				t.Errorf("log entries with ref %s: %+v, want one with the full error", ref[1], logged)
+			}
+		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sashabaranov/go-openai"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
@@ -59,7 +58,12 @@ func (b *Bot) loadConversation(ctx context.Context, key string) *agent.Conversat
 func (b *Bot) recoverRun(ctx context.Context, key string, rec *threadRecord) {
 	r := rec.Running
 	b.log.Info("recovering an interrupted investigation", zap.String("thread", key))
-	rec.Messages = repairMessages(rec.Messages, r)
+	rec.Repair(r.Question, r.Base)
+	note := "The investigation of the question above was interrupted: kubertnetes restarted before it finished."
+	if len(r.Proposals) > 0 {
+		note += fmt.Sprintf(" Proposals posted before the restart (%s) can still be approved in the thread.", strings.Join(r.Proposals, ", "))
+	}
+	rec.Note(note)
 	rec.Running = nil
 	if r.StatusTS != "" {
 		text := ":warning: Interrupted: kubertnetes restarted before this investigation finished."
@@ -68,26 +72,6 @@ func (b *Bot) recoverRun(ctx context.Context, key string, rec *threadRecord) {
 		}
 	}
 	b.saveConversation(ctx, key, &rec.Conversation)
-}
-
-// repairMessages makes a conversation cut short valid to send again.
-func repairMessages(msgs []openai.ChatCompletionMessage, r *running) []openai.ChatCompletionMessage {
-	if len(msgs) <= r.Base {
-		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: r.Question})
-	}
-	if last := msgs[len(msgs)-1]; last.Role == openai.ChatMessageRoleAssistant {
-		for _, call := range last.ToolCalls { // every tool call needs its result
-			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: call.ID, Name: call.Function.Name,
-				Content: "no result: kubertnetes restarted before this call finished"})
-		}
-	}
-	note := "The investigation of the question above was interrupted: kubertnetes restarted before it finished."
-	if len(r.Proposals) > 0 {
-		note += fmt.Sprintf(" Proposals posted before the restart (%s) can still be approved in the thread.", strings.Join(r.Proposals, ", "))
-	}
-	conv := agent.Conversation{Messages: msgs}
-	conv.Note(note)
-	return conv.Messages
 }
 
 // checkpoint saves a conversation in the middle of an investigation, so a

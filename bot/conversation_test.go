@@ -2,52 +2,17 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/sashabaranov/go-openai"
-
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
 	"github.com/kubertnetes/kubertnetes/store"
 )
-
-func TestRepairMessages(t *testing.T) {
-	user := func(s string) openai.ChatCompletionMessage {
-		return openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: s}
-	}
-	calls := openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, ToolCalls: []openai.ToolCall{
-		{ID: "call_1", Function: openai.FunctionCall{Name: "logs"}}, {ID: "call_2", Function: openai.FunctionCall{Name: "events"}},
-	}}
-	result := func(id, name string) openai.ChatCompletionMessage {
-		return openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: id, Name: name, Content: "no result: kubertnetes restarted before this call finished"}
-	}
-	interrupted := user("[kubertnetes] The investigation of the question above was interrupted: kubertnetes restarted before it finished.")
-	tests := []struct {
-		name string
-		msgs []openai.ChatCompletionMessage
-		run  running
-		want []openai.ChatCompletionMessage
-	}{
-		{"died before the question was recorded", []openai.ChatCompletionMessage{user("earlier")}, running{Question: "why?", Base: 1},
-			[]openai.ChatCompletionMessage{user("earlier"), user("why?"), interrupted}},
-		{"died while tools ran", []openai.ChatCompletionMessage{user("why?"), calls}, running{Question: "why?"},
-			[]openai.ChatCompletionMessage{user("why?"), calls, result("call_1", "logs"), result("call_2", "events"), interrupted}},
-		{"died after proposing", []openai.ChatCompletionMessage{user("why?")}, running{Question: "why?", Proposals: []string{"fix-1", "fix-2"}},
-			[]openai.ChatCompletionMessage{user("why?"), user(interrupted.Content + " Proposals posted before the restart (fix-1, fix-2) can still be approved in the thread.")}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := repairMessages(tt.msgs, &tt.run)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("repaired (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
 
 // crashable is a store that can "die": after crash it silently drops every
 // write, as a killed process would never make them.
@@ -98,6 +63,10 @@ func TestCrashMidInvestigationKeepsContextAndButtons(t *testing.T) {
 	root := h.slack.Mention("C1", "UHUMAN1", "why is web down?")
 	prop := h.botMessage(t, "C1", root, "Proposed fix")
 	status := h.botMessage(t, "C1", root, "Investigating")
+	h.slack.WaitUntil(t, 10*time.Second, func() bool {
+		rec := stored(t, durable, conversationKey("C1", root))
+		return rec.Running != nil && slices.Contains(rec.Running.Proposals, "fix-1")
+	}, "the checkpoint records proposal fix-1")
 	first.crash()
 	if err := h.stop(); err != nil {
 		t.Fatal(err)
@@ -111,6 +80,15 @@ func TestCrashMidInvestigationKeepsContextAndButtons(t *testing.T) {
 	if want := `answer to "so what now?" (remembered 2)`; got[0] != want {
 		t.Errorf("follow-up after the restart = %q, want %q", got[0], want)
 	}
+	var notes []string
+	for _, m := range stored(t, durable, conversationKey("C1", root)).Messages {
+		if strings.Contains(m.Content, "interrupted") {
+			notes = append(notes, m.Content)
+		}
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "Proposals posted before the restart (fix-1) can still be approved") {
+		t.Errorf("the model is told %q after the restart, want once that its investigation was interrupted and fix-1 can still be approved", notes)
+	}
 	h.slack.WaitForMessage(t, "C1", root, func(m slacktest.Message) bool {
 		return m.TS == status.TS && strings.Contains(m.Text, "Interrupted")
 	}, 10*time.Second)
@@ -119,4 +97,18 @@ func TestCrashMidInvestigationKeepsContextAndButtons(t *testing.T) {
 	if n := second.applier.count(); n != 1 {
 		t.Errorf("applied %d times after the restart, want 1", n)
 	}
+}
+
+// stored is a thread's record in the store.
+func stored(t *testing.T, st store.Store, key string) threadRecord {
+	t.Helper()
+	var rec threadRecord
+	data, err := st.Conversation(context.Background(), key)
+	if err == nil {
+		err = json.Unmarshal(data, &rec)
+	}
+	if err != nil {
+		t.Fatalf("load conversation %s: %v", key, err)
+	}
+	return rec
 }

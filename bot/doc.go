@@ -11,6 +11,8 @@
 // own. The Verifier then watches it: the thread and the proposal say
 // whether it was verified, a conflict brings a fresh proposal, and a fix
 // that is not verified a rollback proposal. The Auditor records each step.
+// A failed investigation is posted as agent.Explain puts it (a short
+// sentence and a reference); the full error is logged under that reference.
 //
 // Slack's rules, kept in one place each: posts are paced per channel
 // (post.go: about one chat.postMessage per second after a short burst,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+	"go.uber.org/zap"
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
@@ -24,7 +25,9 @@ import (
 type echoBrain struct {
 	mu     sync.Mutex
 	asked  []string
-	delay  time.Duration
+	delay  time.Duration                          // a slow model
+	gate   chan struct{}                          // when set, answers wait until it is closed
+	err    error                                  // when set, Ask fails with it instead of answering
 	before func(q string, emit func(agent.Event)) // events before the answer
 	active atomic.Int32                           // Asks running now
 }
@@ -36,7 +39,7 @@ func (b *echoBrain) Ask(ctx context.Context, conv *agent.Conversation, q string,
 	defer b.active.Add(-1)
 	b.mu.Lock()
 	b.asked = append(b.asked, q)
-	delay, before := b.delay, b.before
+	delay, gate, fail, before := b.delay, b.gate, b.err, b.before
 	b.mu.Unlock()
 	remembered := len(conv.Messages)
 	conv.Note(q) // before any event, so checkpoints hold the question
@@ -51,6 +54,16 @@ func (b *echoBrain) Ask(ctx context.Context, conv *agent.Conversation, q string,
 		case <-time.After(delay):
 		}
 	}
+	if gate != nil {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-gate:
+		}
+	}
+	if fail != nil {
+		return fail
+	}
 	conv.Usage = conv.Usage.Add(agent.Usage{PromptTokens: 1000, CompletionTokens: 100, Requests: 1})
 	emit(agent.Answer{Text: fmt.Sprintf("answer to %q (remembered %d)", q, remembered)})
 	return nil
@@ -62,6 +75,13 @@ func (b *echoBrain) set(f func(b *echoBrain)) {
 	f(b)
 }
 
+// hold makes answers wait until release is called.
+func (b *echoBrain) hold() (release func()) {
+	gate := make(chan struct{})
+	b.set(func(b *echoBrain) { b.gate = gate })
+	return sync.OnceFunc(func() { close(gate) })
+}
+
 func (b *echoBrain) questions() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -71,12 +91,30 @@ func (b *echoBrain) questions() []string {
 // fakeApplier records the previews it applies.
 type fakeApplier struct {
 	mu      sync.Mutex
-	applied []string // proposal targets, in order
-	delay   time.Duration
+	applied []string      // proposal targets, in order
+	gate    chan struct{} // when set, Apply waits until it is closed
+}
+
+// hold makes Apply wait until release is called.
+func (a *fakeApplier) hold() (release func()) {
+	gate := make(chan struct{})
+	a.mu.Lock()
+	a.gate = gate
+	a.mu.Unlock()
+	return sync.OnceFunc(func() { close(gate) })
 }
 
 func (a *fakeApplier) Apply(ctx context.Context, p kube.Preview, _ kube.Identity) (kube.Applied, error) {
-	time.Sleep(a.delay)
+	a.mu.Lock()
+	gate := a.gate
+	a.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-ctx.Done():
+			return kube.Applied{}, ctx.Err()
+		case <-gate:
+		}
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.applied = append(a.applied, p.Fix.Target.Name)
@@ -106,6 +144,8 @@ type setup struct {
 	store   store.Store
 	brain   *echoBrain
 	applier Applier
+	clock   clock // nil: the system clock
+	log     *zap.Logger
 }
 
 type harness struct {
@@ -148,7 +188,10 @@ func start(t *testing.T, s setup) *harness {
 	// An applier that also verifies or audits is used for that too.
 	v, _ := s.applier.(Verifier)
 	au, _ := s.applier.(kube.Auditor)
-	b, err := New(s.cfg, Deps{API: api, Socket: socketmode.New(api), Brain: s.brain, Applier: s.applier, Verifier: v, Auditor: au, Store: s.store})
+	if s.clock == nil {
+		s.clock = systemClock{}
+	}
+	b, err := newBot(s.cfg, Deps{API: api, Socket: socketmode.New(api), Brain: s.brain, Applier: s.applier, Verifier: v, Auditor: au, Store: s.store, Log: s.log}, s.clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +243,30 @@ func (h *harness) botMessage(t *testing.T, channel, thread, text string) slackte
 	return h.slack.WaitForMessage(t, channel, thread, func(m slacktest.Message) bool {
 		return m.BotID != "" && strings.Contains(m.Text+"\n"+string(m.BlocksJSON), text)
 	}, 10*time.Second)
+}
+
+// settle waits until the bot has handled everything the fake Slack sent it
+// and finished the work that caused (redeliveries and echoes of its own
+// posts included), so that a test can assert something did not happen.
+func (h *harness) settle(t *testing.T) {
+	t.Helper()
+	h.slack.WaitIdle(t, 15*time.Second, func() bool { return h.bot.pending.Load() == 0 })
+}
+
+// within fails the test unless f returns within 10 s; f must not call
+// t.Fatal.
+func within(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not return within 10s", what)
+	}
 }
 
 // ephemeral waits for an ephemeral message to user containing text.

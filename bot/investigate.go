@@ -39,6 +39,7 @@ func (b *Bot) investigate(ctx context.Context, key string, j job) {
 	}
 	saved, before := len(conv.Messages), conv.Usage
 	findings := b.newFindingPoster(j.channel, j.root)
+	var shown error // the failure an ErrorEvent has explained
 	// The brain calls emit one event at a time, never while it changes conv.
 	emit := func(e agent.Event) {
 		switch e := e.(type) {
@@ -63,7 +64,8 @@ func (b *Bot) investigate(ctx context.Context, key string, j job) {
 			b.postBlocks(ctx, j.channel, j.root, text, blocks)
 		case agent.ErrorEvent:
 			b.metrics.Errors.WithLabelValues("model").Inc()
-			b.reply(ctx, j.channel, j.root, ":warning: "+e.Err.Error())
+			b.explain(ctx, log, j, e.Err)
+			shown = e.Err
 		}
 		if len(conv.Messages) != saved {
 			saved = len(conv.Messages)
@@ -78,13 +80,26 @@ func (b *Bot) investigate(ctx context.Context, key string, j job) {
 		log.Info("investigation cancelled")
 	case err != nil:
 		outcome = "error"
-		log.Warn("investigation failed", zap.Error(err))
+		if shown == nil || !errors.Is(err, shown) {
+			b.explain(ctx, log, j, err)
+		}
 	}
 	b.metrics.Investigations.WithLabelValues(outcome).Inc()
 	b.metrics.LLMTokens.WithLabelValues("prompt").Add(float64(conv.Usage.PromptTokens - before.PromptTokens))
 	b.metrics.LLMTokens.WithLabelValues("completion").Add(float64(conv.Usage.CompletionTokens - before.CompletionTokens))
 	b.updateStatus(context.WithoutCancel(ctx), j.channel, statusTS, steps, true)
 	b.saveConversation(context.WithoutCancel(ctx), key, conv)
+}
+
+// explain tells the thread why an investigation failed, in a sentence
+// safe to show, and logs the full error under the same reference.
+func (b *Bot) explain(ctx context.Context, log *zap.Logger, j job, err error) {
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return // stopped: the thread was told, or the bot is shutting down
+	}
+	ue := agent.Explain(err)
+	log.Warn("investigation failed", zap.String("ref", ue.Ref), zap.Stringer("code", ue.Code), zap.Error(ue.Err))
+	b.reply(ctx, j.channel, j.root, ":warning: "+ue.Error())
 }
 
 // propose stores a proposal, then posts it with its buttons.

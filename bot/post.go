@@ -21,23 +21,25 @@ const postBurst = 5
 // second per channel). Callers wait their turn; nothing is dropped.
 type pacer struct {
 	every time.Duration
+	clock clock
 
 	mu       sync.Mutex
 	channels map[string]*rate.Limiter
 }
 
-func newPacer(every time.Duration) *pacer {
-	return &pacer{every: every, channels: map[string]*rate.Limiter{}}
+func newPacer(every time.Duration, c clock) *pacer {
+	return &pacer{every: every, clock: c, channels: map[string]*rate.Limiter{}}
 }
 
 // wait blocks until channel may take another message, or ctx ends.
 func (p *pacer) wait(ctx context.Context, channel string) error {
 	p.mu.Lock()
+	now := p.clock.Now()
 	l := p.channels[channel]
 	if l == nil {
 		if len(p.channels) >= 1000 { // forget channels that are idle again
 			for ch, x := range p.channels {
-				if x.Tokens() >= postBurst {
+				if x.TokensAt(now) >= postBurst {
 					delete(p.channels, ch)
 				}
 			}
@@ -45,8 +47,19 @@ func (p *pacer) wait(ctx context.Context, channel string) error {
 		l = rate.NewLimiter(rate.Every(p.every), postBurst)
 		p.channels[channel] = l
 	}
+	r := l.ReserveN(now, 1) // always OK: 1 is within the burst
 	p.mu.Unlock()
-	return l.Wait(ctx)
+	delay := r.DelayFrom(now)
+	if delay <= 0 {
+		return nil
+	}
+	select {
+	case <-ctx.Done():
+		r.CancelAt(p.clock.Now()) // give the turn back
+		return ctx.Err()
+	case <-p.clock.After(delay):
+		return nil
+	}
 }
 
 // post sends chat.postMessage in its channel's turn, waiting out rate
@@ -91,7 +104,7 @@ func (b *Bot) retry(ctx context.Context, call func() error) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(wait):
+		case <-b.clock.After(wait):
 		}
 	}
 	return err

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,65 +15,54 @@ import (
 	"github.com/kubertnetes/kubertnetes/kube"
 )
 
-// tsTime is when the fake Slack stored a message (its ts is the time).
-func tsTime(t *testing.T, ts string) time.Time {
-	t.Helper()
-	sec, frac, _ := strings.Cut(ts, ".")
-	s, err1 := strconv.ParseInt(sec, 10, 64)
-	us, err2 := strconv.ParseInt(frac, 10, 64)
-	if err1 != nil || err2 != nil {
-		t.Fatalf("bad ts %q", ts)
-	}
-	return time.Unix(s, us*1000)
-}
-
 func TestPostsArePacedPerChannelAndNeverDropped(t *testing.T) {
 	const every = 200 * time.Millisecond
-	h := startBot(t, Config{PostInterval: every})
+	clock := newFakeClock() // it moves only when the test says so
+	h := start(t, setup{cfg: Config{PostInterval: every}, clock: clock})
 	ctx := context.Background()
 	root := h.slack.Post("CBUSY", "UHUMAN1", "a busy channel")
 	quiet := h.slack.Post("CQUIET", "UHUMAN1", "a quiet channel")
 	statusTS := h.bot.reply(ctx, "CBUSY", root, "status")
+	busy := func() int {
+		n := 0
+		for _, m := range h.slack.Thread("CBUSY", root) {
+			if m.BotID != "" && strings.HasPrefix(m.Text, "busy") {
+				n++
+			}
+		}
+		return n
+	}
 
 	var wg sync.WaitGroup
 	const burst = 10
 	for i := range burst {
 		wg.Go(func() { h.bot.reply(ctx, "CBUSY", root, fmt.Sprintf("busy %d", i)) })
 	}
-	time.Sleep(20 * time.Millisecond) // the busy channel has a queue now
-	start := time.Now()
-	h.bot.reply(ctx, "CQUIET", quiet, "quiet 0")
-	quietTook := time.Since(start)
-	// Edits are tier 3: not paced, not even in the busy channel.
-	start = time.Now()
-	for i := range 5 {
-		if err := h.bot.update(ctx, "CBUSY", statusTS, slack.MsgOptionText(fmt.Sprintf("status %d", i), false)); err != nil {
-			t.Fatal(err)
+	// The status took one of postBurst tokens; the rest of the burst goes
+	// out at once and the others queue, one per interval.
+	queued := burst - (postBurst - 1)
+	h.slack.WaitUntil(t, 10*time.Second, func() bool { return busy() == postBurst-1 && clock.waiting() == queued },
+		"%d posts sent and %d queued in the busy channel", postBurst-1, queued)
+	// Neither a post in another channel nor an edit (tier 3, not paced) waits
+	// behind the queue: both go out while the clock stands still.
+	within(t, "a post in a quiet channel", func() { h.bot.reply(ctx, "CQUIET", quiet, "quiet 0") })
+	within(t, "5 chat.update calls in the busy channel", func() {
+		for i := range 5 {
+			if err := h.bot.update(ctx, "CBUSY", statusTS, slack.MsgOptionText(fmt.Sprintf("status %d", i), false)); err != nil {
+				t.Error(err)
+			}
 		}
+	})
+	for sent := 1; sent <= queued; sent++ {
+		clock.advance(every)
+		if n := clock.waiting(); n != queued-sent {
+			t.Fatalf("after %v, %d posts still wait, want %d: one post per %v", time.Duration(sent)*every, n, queued-sent, every)
+		}
+		h.slack.WaitUntil(t, 10*time.Second, func() bool { return busy() >= postBurst-1+sent }, "post %d of the queue", sent)
 	}
-	updatesTook := time.Since(start)
 	wg.Wait()
-
-	var stamps []time.Time
-	for _, m := range h.slack.Thread("CBUSY", root) {
-		if m.BotID != "" && strings.HasPrefix(m.Text, "busy") {
-			stamps = append(stamps, tsTime(t, m.TS))
-		}
-	}
-	if len(stamps) != burst {
-		t.Fatalf("%d of %d messages posted in the busy channel; pacing must queue, never drop", len(stamps), burst)
-	}
-	// The status took one of postBurst tokens; then one per interval.
-	want := time.Duration(burst-(postBurst-1)) * every
-	if spread := stamps[burst-1].Sub(stamps[0]); spread < want-every/2 {
-		t.Errorf("%d posts in one channel took %v, want about %v (one per %v after a burst of %d)", burst, spread, want, every, postBurst)
-	}
-	// Both would take a second or more behind the busy queue.
-	if quietTook > want/2 {
-		t.Errorf("a post in a quiet channel waited %v behind another channel's queue", quietTook)
-	}
-	if updatesTook > want/2 {
-		t.Errorf("5 chat.update calls took %v; edits are not paced like posts", updatesTook)
+	if n := busy(); n != burst {
+		t.Fatalf("%d of %d messages posted in the busy channel; pacing must queue, never drop", n, burst)
 	}
 }
 

@@ -123,8 +123,10 @@ func (b *Bot) notEnabled(ctx context.Context, j job) {
 // The loop must keep draining events, or slack-go stops answering pings.
 func (b *Bot) async(f func()) {
 	b.workers.Add(1)
+	b.pending.Add(1)
 	go func() {
 		defer b.workers.Done()
+		defer b.pending.Add(-1)
 		f()
 	}()
 }

@@ -21,7 +21,9 @@ func (b *Bot) loop(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
+			b.pending.Add(1) // before handle acks it
 			b.handle(ctx, evt)
+			b.pending.Add(-1)
 		}
 	}
 }

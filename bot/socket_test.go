@@ -1,17 +1,15 @@
 package bot
 
 import (
+	"bytes"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
 )
-
-// settle gives stray redeliveries and echoes time to arrive before a test
-// counts what the bot did.
-const settle = 300 * time.Millisecond
 
 func TestReconnectsLoseNothing(t *testing.T) {
 	tests := []struct {
@@ -23,16 +21,17 @@ func TestReconnectsLoseNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := startBot(t, Config{})
-			h.brain.set(func(b *echoBrain) { b.delay = 300 * time.Millisecond })
+			h := startBot(t, Config{}, slacktest.AckTimeout(500*time.Millisecond)) // what the cut loses comes back soon
+			release := h.brain.hold()
 			root := h.slack.Mention("C1", "UHUMAN1", "first question")
 			h.slack.WaitUntil(t, 5*time.Second, func() bool { return len(h.brain.questions()) == 1 }, "the investigation to start")
 
 			tt.cut(h.slack) // mid-investigation
 			h.slack.ReplyInThread("C1", root, "UHUMAN1", "asked during the outage")
+			release()
 			got := h.waitAnswers(t, "C1", root, 2)
 			h.slack.WaitConnected(t, 1)
-			time.Sleep(settle)
+			h.settle(t) // redeliveries of what the cut lost included
 
 			want := []string{`answer to "first question" (remembered 0)`, `answer to "asked during the outage" (remembered 1)`}
 			if got = h.answers("C1", root); strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -53,7 +52,7 @@ func TestRedeliveriesAfterLateAcksAreAnsweredOnce(t *testing.T) {
 	h.waitAnswers(t, "C1", root, 1)
 	h.slack.ReplyInThread("C1", root, "UHUMAN1", "and now?")
 	h.waitAnswers(t, "C1", root, 2)
-	time.Sleep(settle)
+	h.settle(t)
 
 	retries := 0
 	for _, d := range h.slack.Deliveries() {
@@ -95,7 +94,7 @@ func TestIgnoresBotsEditsAndDeletions(t *testing.T) {
 
 	h.slack.ReplyInThread("C1", root, "UHUMAN1", "a real follow-up")
 	h.waitAnswers(t, "C1", root, 2)
-	time.Sleep(settle)
+	h.settle(t)
 	want := []string{"first question", "a real follow-up"}
 	if q := h.brain.questions(); strings.Join(q, "|") != strings.Join(want, "|") {
 		t.Errorf("questions = %q, want %q: bots, edits and deletions are not questions", q, want)
@@ -131,7 +130,7 @@ func TestFiftyThreadsAtOnceDoNotCrossTalk(t *testing.T) {
 		h.waitAnswers(t, fmt.Sprintf("C%d", i%5), root, 1)
 	}
 	t.Logf("%d threads answered in %v", n, time.Since(start).Round(time.Millisecond))
-	time.Sleep(settle)
+	h.settle(t)
 	for i, root := range roots {
 		channel := fmt.Sprintf("C%d", i%5)
 		want := fmt.Sprintf(`answer to "question %d?" (remembered 0)`, i)
@@ -159,8 +158,16 @@ func TestRunReturnsOnlyAfterEveryWorkerStopped(t *testing.T) {
 		t.Errorf("%d investigations still running after Run returned", n)
 	}
 	sent := h.sent.n.Load()
-	time.Sleep(settle)
+	// Every goroutine of the bot has finished (one may still be returning):
+	// none of them may call Slack after Run returned.
+	h.slack.WaitUntil(t, 10*time.Second, func() bool { return !runsBotCode() }, "no goroutine runs the bot's code")
 	if after := h.sent.n.Load(); after != sent {
 		t.Errorf("%d Slack calls started after Run returned: a worker outlived it", after-sent)
 	}
+}
+
+// runsBotCode reports whether a goroutine is in a method of Bot.
+func runsBotCode() bool {
+	buf := make([]byte, 1<<20)
+	return bytes.Contains(buf[:runtime.Stack(buf, true)], []byte("kubertnetes/bot.(*Bot)."))
 }

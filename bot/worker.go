@@ -48,9 +48,11 @@ func (b *Bot) enqueue(ctx context.Context, key string, j job) {
 		b.workers.Add(1)
 		go b.work(ctx, key, t)
 	}
+	b.pending.Add(1) // until the job has run
 	select {
 	case t.jobs <- j:
 	default:
+		b.pending.Add(-1)
 		b.log.Warn("thread queue full, dropping question", zap.String("thread", key))
 		b.async(func() {
 			b.reply(ctx, j.channel, j.root, "I already have several questions queued in this thread; ask again when I have answered them.")
@@ -73,6 +75,7 @@ func (b *Bot) work(ctx context.Context, key string, t *thread) {
 			t.cancel = cancel
 			b.mu.Unlock()
 			b.run(jctx, key, j)
+			b.pending.Add(-1)
 			cancel()
 			b.mu.Lock()
 			t.cancel = nil

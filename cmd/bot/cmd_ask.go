@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"go.uber.org/zap/zapcore"
 	"golang.org/x/term"
 
 	"github.com/kubertnetes/kubertnetes/agent"
@@ -29,9 +31,12 @@ func ask(ctx context.Context, cfg Config, args []string, std stdio) error {
 	if err != nil {
 		return err
 	}
-	p := &printer{w: std.out, price: cfg.price()}
+	p := &printer{w: std.out, log: newLogger(std.err, cfg.logLevel(zapcore.WarnLevel)), price: cfg.price()}
 	if err := tk.brain.Ask(ctx, &agent.Conversation{}, question, p.event); err != nil {
-		return err
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return p.fail(err)
 	}
 	if props := p.take(); len(props) > 0 {
 		fmt.Fprintf(std.out, "\n%d fix(es) proposed and NOT applied: `ask` never changes the cluster. Use `kubertnetes chat` or Slack to approve one.\n", len(props))

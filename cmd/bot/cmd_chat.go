@@ -33,8 +33,9 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 	lines := readLines(ctx, std.in)
 	fmt.Fprintf(std.out, "kubertnetes chat — cluster %s (%s) — brain: %s\nAsk a question. Ctrl-C cancels an investigation; Ctrl-D or \"exit\" quits.\n", cl.context, tk.reader.Host(), tk.brain.Name())
 	conv := &agent.Conversation{}
-	p := &printer{w: std.out, price: cfg.price()}
-	audit, err := tk.auditor(newLogger(std.err, cfg.logLevel(zapcore.WarnLevel)))
+	log := newLogger(std.err, cfg.logLevel(zapcore.WarnLevel))
+	p := &printer{w: std.out, log: log, price: cfg.price()}
+	audit, err := tk.auditor(log)
 	if err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 		}
 		cancel()
 		if err != nil && ctx.Err() == nil && qctx.Err() == nil {
-			fmt.Fprintf(std.out, "(the investigation ended with an error: %v)\n", err)
+			_ = p.fail(err) // shown already if the brain emitted it
 		}
 		for _, prop := range p.take() {
 			fixes.decide(ctx, prop, fmt.Sprintf("Apply %s to %s? [y/N] ", prop.ID, prop.Preview.Fix.Target))

@@ -43,8 +43,9 @@ func TestMentionInvestigateProposeApprove(t *testing.T) {
 	}
 
 	// A double click: both clicks leave Slack before the message changes.
-	e.slack.ClickButton(channel, prop.TS, approver, "kubertnetes_approve")
-	e.slack.ClickButton(channel, prop.TS, approver, "kubertnetes_approve")
+	seen := e.slack.View(channel, prop.TS)
+	e.slack.ClickFrom(seen, approver, "kubertnetes_approve")
+	e.slack.ClickFrom(seen, approver, "kubertnetes_approve")
 	e.waitText(t, root, "Applied by <@"+approver+">")
 	waitEphemeral(t, e, approver, "already")
 	if got := d.listenPort(t); got != "8080" {

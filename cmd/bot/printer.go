@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/bot"
@@ -13,8 +17,10 @@ import (
 // printer renders agent events for a terminal.
 type printer struct {
 	w         io.Writer
-	price     bot.Price // zero: tokens only
+	log       *zap.Logger // gets the full error of a failed investigation
+	price     bot.Price   // zero: tokens only
 	proposals []agent.Proposal
+	failed    *agent.UserError // the last failure shown
 }
 
 func (p *printer) event(e agent.Event) {
@@ -56,8 +62,26 @@ func (p *printer) event(e agent.Event) {
 			fmt.Fprintf(p.w, "(%d model calls, %d prompt + %d completion tokens%s)\n", e.Usage.Requests, e.Usage.PromptTokens, e.Usage.CompletionTokens, cost)
 		}
 	case agent.ErrorEvent:
-		fmt.Fprintf(p.w, "\nerror: %v\n", e.Err)
+		_ = p.fail(e.Err)
 	}
+}
+
+// fail shows an investigation's failure in its user-safe form and logs the
+// full error under the same reference, once per error: the error an
+// ErrorEvent showed is not shown again when Ask returns it. It returns the
+// user-safe error.
+func (p *printer) fail(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err // the user stopped it; chat says so, ask exits 130
+	}
+	if p.failed != nil && errors.Is(err, p.failed.Err) {
+		return p.failed
+	}
+	ue := agent.Explain(err)
+	p.log.Warn("investigation failed", zap.String("ref", ue.Ref), zap.Stringer("code", ue.Code), zap.Error(ue.Err))
+	fmt.Fprintf(p.w, "\nerror: %v\n", ue)
+	p.failed = ue
+	return ue
 }
 
 // take returns and forgets the proposals seen since the last call.
