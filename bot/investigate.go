@@ -87,11 +87,6 @@ func (b *Bot) investigate(ctx context.Context, key string, j job) {
 	b.saveConversation(context.WithoutCancel(ctx), key, conv)
 }
 
-// propose stores a proposal, then posts it with its buttons.
-func (b *Bot) propose(ctx context.Context, key string, j job, p agent.Proposal) {
-	b.offer(ctx, place{conversation: key, channel: j.channel, thread: j.root, requester: j.user}, p)
-}
-
 // setStatus shows "is investigating…" under the thread where Slack allows
 // it. It is decoration: any error is logged and the investigation goes on.
 func (b *Bot) setStatus(ctx context.Context, channel, thread, status string) {

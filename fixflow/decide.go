@@ -35,11 +35,11 @@ func (w *Workflow) Decide(ctx context.Context, d Decision) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		log.Warn("decision on an unknown proposal")
-		w.d.Presenter.Refuse(ctx, d, fmt.Sprintf("I have no record of proposal %s; ask me again and I will propose a fresh fix.", d.Proposal))
+		w.d.Presenter.Refuse(ctx, d, rec, fmt.Sprintf("I have no record of proposal %s; ask me again and I will propose a fresh fix.", d.Proposal))
 		return
 	case err != nil && rec.ID == "":
 		log.Error("read proposal", zap.Error(err))
-		w.d.Presenter.Refuse(ctx, d, fmt.Sprintf("I could not read proposal %s just now, so nothing was changed; try again in a moment.", d.Proposal))
+		w.d.Presenter.Refuse(ctx, d, rec, fmt.Sprintf("I could not read proposal %s just now, so nothing was changed; try again in a moment.", d.Proposal))
 		return
 	}
 	if d.Message != "" {
@@ -47,12 +47,12 @@ func (w *Workflow) Decide(ctx context.Context, d Decision) {
 	}
 	if why := w.refusal(ctx, log, d, rec); why != "" {
 		log.Warn("decision refused", zap.String("why", why))
-		w.d.Presenter.Refuse(ctx, d, why)
+		w.d.Presenter.Refuse(ctx, d, rec, why)
 		return
 	}
 	if err != nil { // the record exists but cannot be decoded
 		log.Error("decode stored proposal", zap.Error(err))
-		w.d.Presenter.Refuse(ctx, d, "This proposal's record is damaged; ask me to propose the fix again.")
+		w.d.Presenter.Refuse(ctx, d, rec, "This proposal's record is damaged; ask me to propose the fix again.")
 		return
 	}
 	if !d.Approve {
@@ -63,17 +63,17 @@ func (w *Workflow) Decide(ctx context.Context, d Decision) {
 		if w.transition(ctx, log, rec, store.Pending, store.Failed, d.User) {
 			w.d.Presenter.Report(ctx, rec, Report{Stage: Expired, By: d.User, At: w.d.Now(), TTL: w.r.TTL})
 		}
-		w.d.Presenter.Refuse(ctx, d, fmt.Sprintf("Proposal %s has expired and was not applied. Reply in the thread with \"propose it again\" and I will preview it afresh.", rec.ID))
+		w.d.Presenter.Refuse(ctx, d, rec, fmt.Sprintf("Proposal %s has expired and was not applied. Reply in the thread with \"propose it again\" and I will preview it afresh.", rec.ID))
 		return
 	}
 	as, mapped := w.identity(d.User)
 	if !mapped {
 		log.Warn("refused: approver has no Kubernetes identity")
-		w.d.Presenter.Refuse(ctx, d, fmt.Sprintf("Fixes are applied as the approver's own Kubernetes identity, and you (%s) have none: KUBERTNETES_IMPERSONATE does not map your id. Nothing was changed; ask an admin to add you, or another approver to decide.", w.d.Name(d.User)))
+		w.d.Presenter.Refuse(ctx, d, rec, fmt.Sprintf("Fixes are applied as the approver's own Kubernetes identity, and you (%s) have none: KUBERTNETES_IMPERSONATE does not map your id. Nothing was changed; ask an admin to add you, or another approver to decide.", w.d.Name(d.User)))
 		return
 	}
 	if !w.transition(ctx, log, rec, store.Pending, store.Applying, d.User) {
-		w.d.Presenter.Refuse(ctx, d, "This proposal is already being applied or was decided.")
+		w.d.Presenter.Refuse(ctx, d, rec, "This proposal is already being applied or was decided.")
 		return
 	}
 	rec.State, rec.DecidedBy = store.Applying, d.User
@@ -104,7 +104,7 @@ func (w *Workflow) refusal(ctx context.Context, log *zap.Logger, d Decision, rec
 // reject records a rejection and tells the model not to insist.
 func (w *Workflow) reject(ctx context.Context, log *zap.Logger, d Decision, rec Record) {
 	if !w.transition(ctx, log, rec, store.Pending, store.Rejected, d.User) {
-		w.d.Presenter.Refuse(ctx, d, "Someone else decided on this proposal first.")
+		w.d.Presenter.Refuse(ctx, d, rec, "Someone else decided on this proposal first.")
 		return
 	}
 	log.Info("fix rejected")

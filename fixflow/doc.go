@@ -16,7 +16,7 @@
 //	func (t *terminal) Report(ctx context.Context, r fixflow.Record, rep fixflow.Report) {
 //		fmt.Fprintln(t.out, rep.Stage, rep.Err)
 //	}
-//	func (t *terminal) Refuse(ctx context.Context, d fixflow.Decision, why string) {
+//	func (t *terminal) Refuse(ctx context.Context, d fixflow.Decision, r fixflow.Record, why string) {
 //		fmt.Fprintln(t.out, why)
 //	}
 //	func (t *terminal) Note(ctx context.Context, conversation, text string) { /* append to the model's conversation */ }

@@ -111,7 +111,7 @@ func (p *recorder) Report(_ context.Context, _ Record, rep Report) {
 	p.reports = append(p.reports, rep)
 }
 
-func (p *recorder) Refuse(_ context.Context, d Decision, why string) {
+func (p *recorder) Refuse(_ context.Context, d Decision, _ Record, why string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.refusals == nil {

@@ -38,8 +38,8 @@ type Presenter interface {
 	// Report tells everyone who follows the proposal what happened to it.
 	Report(ctx context.Context, r Record, rep Report)
 	// Refuse tells the one person who decided why their decision was not
-	// taken. Nothing was changed.
-	Refuse(ctx context.Context, d Decision, why string)
+	// taken (r is zero when the proposal is unknown). Nothing was changed.
+	Refuse(ctx context.Context, d Decision, r Record, why string)
 	// Note gives the model of the proposal's conversation a fact about
 	// the outcome, so the conversation goes on knowing it.
 	Note(ctx context.Context, conversation, text string)
