@@ -8,10 +8,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"go.uber.org/zap"
 	"golang.org/x/sync/singleflight"
-
-	"github.com/kubertnetes/kubertnetes/store"
 )
 
 // groupTTL is how long a user group's members are trusted: a member
@@ -48,9 +45,9 @@ func newApprovers(api *slack.Client, ids []string, now func() time.Time) *approv
 	return a
 }
 
-// allowed reports whether user may decide on fixes. It fails closed: if a
+// Allowed reports whether user may decide on fixes. It fails closed: if a
 // group cannot be read, the answer is an error, not a yes.
-func (a *approvers) allowed(ctx context.Context, user string) (bool, error) {
+func (a *approvers) Allowed(ctx context.Context, user string) (bool, error) {
 	if a.users[user] {
 		return true, nil
 	}
@@ -93,19 +90,4 @@ func (a *approvers) members(ctx context.Context, group string) (map[string]bool,
 		return nil, err
 	}
 	return v.(map[string]bool), nil
-}
-
-// refusal is why user may not make this decision, or "" when they may.
-func (b *Bot) refusal(ctx context.Context, user string, rec store.Proposal, approve bool) string {
-	ok, err := b.approve.allowed(ctx, user)
-	switch {
-	case err != nil:
-		b.log.Warn("approver check failed", zap.Error(err))
-		return "I could not check whether you may approve fixes (Slack did not give me the approver group's members). Nothing was changed; try again in a moment."
-	case !ok:
-		return "You are not allowed to approve or reject fixes. Ask one of the approvers listed in KUBERTNETES_APPROVERS. Nothing was changed."
-	case approve && b.cfg.RequesterCannotApprove && user == rec.Requester:
-		return "You asked the question that led to this fix, and here someone else must approve it (KUBERTNETES_REQUESTER_CANNOT_APPROVE). Ask another approver. Nothing was changed."
-	}
-	return ""
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/fixflow"
 	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/metrics"
 	"github.com/kubertnetes/kubertnetes/store"
@@ -63,32 +64,19 @@ func (p Price) Cost(promptTokens, completionTokens int) float64 {
 	return (p.Prompt*float64(promptTokens) + p.Completion*float64(completionTokens)) / 1e6
 }
 
-// Applier applies an approved preview as an identity (the zero Identity
-// is the fixer's own); *kube.Fixer satisfies it.
-type Applier interface {
-	Apply(ctx context.Context, p kube.Preview, as kube.Identity) (kube.Applied, error)
-}
-
-// Verifier follows an applied fix up: it watches for the expected effect,
-// re-previews a fix whose object changed, and previews rollbacks;
-// *kube.Fixer satisfies it. Without one the bot applies and stops there.
-type Verifier interface {
-	Verify(ctx context.Context, a kube.Applied, opts kube.VerifyOptions) (kube.Verification, error)
-	Repreview(ctx context.Context, p kube.Preview) (*kube.Preview, error)
-	Preview(ctx context.Context, fix kube.Fix) (*kube.Preview, error)
-}
-
 // Deps are the bot's collaborators.
 type Deps struct {
-	API     *slack.Client
-	Socket  *socketmode.Client
-	Brain   agent.Brain
-	Applier Applier
-	// Verifier and Auditor are optional.
-	Verifier Verifier
-	Auditor  kube.Auditor
-	Store    store.Store
-	Log      *zap.Logger
+	API    *slack.Client
+	Socket *socketmode.Client
+	Brain  agent.Brain
+	// Fixer applies and verifies approved fixes; *kube.Fixer satisfies
+	// it. Without one, proposals are shown but an approval applies nothing
+	// and says so.
+	Fixer fixflow.Fixer
+	// Auditor is optional.
+	Auditor kube.Auditor
+	Store   store.Store
+	Log     *zap.Logger
 	// Metrics is optional; without it the bot counts into a private registry.
 	Metrics *metrics.Metrics
 }
@@ -99,15 +87,12 @@ type Bot struct {
 	api     *slack.Client
 	socket  *socketmode.Client
 	brain   agent.Brain
-	applier Applier
-	verify  Verifier
-	auditor kube.Auditor
+	fixes   *fixflow.Workflow
 	store   store.Store
 	log     *zap.Logger
 	self    string // the bot's own user id, from auth.test
 	slots   chan struct{}
 	pace    *pacer
-	approve *approvers
 	metrics *metrics.Metrics
 	clock   clock
 	// connected is whether the Socket Mode connection is up, for /readyz.
@@ -161,11 +146,25 @@ func newBot(cfg Config, d Deps, clk clock) (*Bot, error) {
 	if d.Metrics == nil {
 		d.Metrics = metrics.New()
 	}
-	return &Bot{
-		cfg: cfg, api: d.API, socket: d.Socket, brain: d.Brain, applier: d.Applier, verify: d.Verifier, auditor: d.Auditor, store: d.Store, log: d.Log,
+	b := &Bot{
+		cfg: cfg, api: d.API, socket: d.Socket, brain: d.Brain, store: d.Store, log: d.Log,
 		slots: make(chan struct{}, cfg.MaxInvestigations), threads: map[string]*thread{}, warnedCh: map[string]bool{},
-		pace: newPacer(cfg.PostInterval, clk), approve: newApprovers(d.API, cfg.Approvers, clk.Now), metrics: d.Metrics, clock: clk,
-	}, nil
+		pace: newPacer(cfg.PostInterval, clk), metrics: d.Metrics, clock: clk,
+	}
+	fixes, err := fixflow.New(fixflow.Deps{
+		Fixer: d.Fixer, Store: d.Store, Presenter: slackFixes{b}, Auditor: countingAuditor{next: d.Auditor, metrics: d.Metrics}, Log: d.Log,
+		Name:      func(u string) string { return "<@" + u + ">" },
+		Principal: func(u string) string { return "slack:" + u },
+		Now:       clk.Now,
+	}, fixflow.Rules{
+		Approvers: newApprovers(d.API, cfg.Approvers, clk.Now), RequesterCannotApprove: cfg.RequesterCannotApprove,
+		TTL: cfg.ProposalTTL, Identities: cfg.Impersonate, Verify: cfg.Verify,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new bot: %w", err)
+	}
+	b.fixes = fixes
+	return b, nil
 }
 
 // Run connects to Slack and serves until ctx ends. It returns only after

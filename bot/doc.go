@@ -5,12 +5,13 @@
 // mention that arrives both as app_mention and as message), and each thread
 // gets a worker that runs one investigation at a time through an
 // agent.Brain, posting progress, findings, proposals and the answer in the
-// thread. Approve/Reject clicks on a proposal are checked against the
-// approver list and only then reach the Applier, which applies the fix as
-// the approver's mapped Kubernetes identity (Config.Impersonate) or its
-// own. The Verifier then watches it: the thread and the proposal say
-// whether it was verified, a conflict brings a fresh proposal, and a fix
-// that is not verified a rollback proposal. The Auditor records each step.
+// thread. A proposal's life — who may decide, expiry, the one atomic
+// decision, applying as the approver's mapped Kubernetes identity
+// (Config.Impersonate) or the fixer's own, verification, a fresh proposal
+// on conflict, a rollback proposal when not verified, the audit — is
+// package fixflow's; this package presents it (fix.go): the proposal
+// message with Approve/Reject, outcomes edited into it and said in the
+// thread, refusals as ephemeral messages, notes to the conversation.
 // A failed investigation is posted as agent.Explain puts it (a short
 // sentence and a reference); the full error is logged under that reference.
 //
@@ -26,7 +27,7 @@
 // and its proposals still clickable.
 //
 //	b, err := bot.New(bot.Config{Approvers: []string{"U123"}}, bot.Deps{
-//		API: api, Socket: socketmode.New(api), Brain: brain, Applier: fixer, Verifier: fixer,
+//		API: api, Socket: socketmode.New(api), Brain: brain, Fixer: fixer,
 //		Auditor: auditor, Store: st, Log: log,
 //	})
 //	err = b.Run(ctx) // returns after every worker has stopped

@@ -87,7 +87,7 @@ func TestApplyAsTheApproversIdentity(t *testing.T) {
 	h, prop := proposedWith(t, Config{Approvers: []string{"UALICE1", "UBOB1"}, Impersonate: map[string]kube.Identity{"UALICE1": alice}}, f)
 
 	h.slack.ClickButton("C1", prop.TS, "UBOB1", actionApprove)
-	h.ephemeral(t, "C1", "UBOB1", "KUBERTNETES_IMPERSONATE does not map your Slack id. Nothing was changed")
+	h.ephemeral(t, "C1", "UBOB1", "KUBERTNETES_IMPERSONATE does not map your id. Nothing was changed")
 	h.slack.ClickButton("C1", prop.TS, "UALICE1", actionApprove)
 	h.botMessage(t, "C1", prop.ThreadTS, "Verified after 1s: deployment web rolled out")
 	h.slack.WaitForMessage(t, "C1", prop.ThreadTS, func(m slacktest.Message) bool {

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/fixflow"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
 	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/store"
@@ -121,6 +122,19 @@ func (a *fakeApplier) Apply(ctx context.Context, p kube.Preview, _ kube.Identity
 	return kube.Applied{ResourceVersion: fmt.Sprint(100 + len(a.applied)), At: time.Now()}, nil
 }
 
+// Verify sees the fix work at once.
+func (a *fakeApplier) Verify(context.Context, kube.Applied, kube.VerifyOptions) (kube.Verification, error) {
+	return kube.Verification{Verified: true, Seen: []string{"rolled out"}}, nil
+}
+
+func (a *fakeApplier) Preview(_ context.Context, fix kube.Fix) (*kube.Preview, error) {
+	return &kube.Preview{Fix: fix, Kind: fix.Target.Kind, ResourceVersion: "1", PatchHash: "preview0123456"}, nil
+}
+
+func (a *fakeApplier) Repreview(ctx context.Context, p kube.Preview) (*kube.Preview, error) {
+	return a.Preview(ctx, p.Fix)
+}
+
 func (a *fakeApplier) count() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -143,7 +157,7 @@ type setup struct {
 	fake    *slacktest.Server // reuse a fake Slack (a restarted bot)
 	store   store.Store
 	brain   *echoBrain
-	applier Applier
+	applier fixflow.Fixer
 	clock   clock // nil: the system clock
 	log     *zap.Logger
 }
@@ -185,13 +199,12 @@ func start(t *testing.T, s setup) *harness {
 	sent := &countingTransport{next: http.DefaultTransport}
 	api := slack.New(s.fake.BotToken(), slack.OptionAppLevelToken(s.fake.AppToken()), slack.OptionAPIURL(s.fake.APIURL()),
 		slack.OptionHTTPClient(&http.Client{Transport: sent}))
-	// An applier that also verifies or audits is used for that too.
-	v, _ := s.applier.(Verifier)
+	// An applier that also audits is used for that too.
 	au, _ := s.applier.(kube.Auditor)
 	if s.clock == nil {
 		s.clock = systemClock{}
 	}
-	b, err := newBot(s.cfg, Deps{API: api, Socket: socketmode.New(api), Brain: s.brain, Applier: s.applier, Verifier: v, Auditor: au, Store: s.store, Log: s.log}, s.clock)
+	b, err := newBot(s.cfg, Deps{API: api, Socket: socketmode.New(api), Brain: s.brain, Fixer: s.applier, Auditor: au, Store: s.store, Log: s.log}, s.clock)
 	if err != nil {
 		t.Fatal(err)
 	}

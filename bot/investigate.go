@@ -102,11 +102,6 @@ func (b *Bot) explain(ctx context.Context, log *zap.Logger, j job, err error) {
 	b.reply(ctx, j.channel, j.root, ":warning: "+ue.Error())
 }
 
-// propose stores a proposal, then posts it with its buttons.
-func (b *Bot) propose(ctx context.Context, key string, j job, p agent.Proposal) {
-	b.offer(ctx, place{conversation: key, channel: j.channel, thread: j.root, requester: j.user}, p)
-}
-
 // setStatus shows "is investigating…" under the thread where Slack allows
 // it. It is decoration: any error is logged and the investigation goes on.
 func (b *Bot) setStatus(ctx context.Context, channel, thread, status string) {

@@ -2,27 +2,46 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os/user"
 	"strings"
 	"time"
 
 	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/fixflow"
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/store"
 )
 
-// chatFixes is the terminal's approval path: a proposal is applied after
-// "y" with the kubeconfig's identity, verified, and audited; a conflict
-// offers a fresh preview and a failed verification a rollback.
-type chatFixes struct {
-	std    stdio
-	lines  <-chan string
-	fixer  *kube.Fixer
-	audit  kube.Auditor
-	verify kube.VerifyOptions
-	conv   *agent.Conversation
-	who    string // the person at the terminal, for the audit
+// terminalFixes presents the fix workflow in the terminal: a proposal is
+// decided at a y/N prompt by the person at the keyboard, applied with the
+// kubeconfig's identity, and verified; Ctrl-C stops only the watching.
+type terminalFixes struct {
+	std   stdio
+	lines <-chan string
+	conv  *agent.Conversation
+	who   string // the person at the terminal, for the audit
+	wf    *fixflow.Workflow
+	// verifyFor is how long verification may watch, for the progress line.
+	verifyFor time.Duration
+}
+
+// newTerminalFixes wires the terminal's presenter to one workflow.
+func newTerminalFixes(std stdio, lines <-chan string, conv *agent.Conversation, fixer *kube.Fixer, audit kube.Auditor, verify kube.VerifyOptions) (*terminalFixes, error) {
+	t := &terminalFixes{std: std, lines: lines, conv: conv, who: terminalUser(), verifyFor: verify.Timeout}
+	if t.verifyFor <= 0 {
+		t.verifyFor = 2 * time.Minute
+	}
+	d := fixflow.Deps{Store: store.NewMemory(store.Retention{}), Presenter: t, Auditor: audit, Watch: t.watch}
+	if fixer != nil {
+		d.Fixer = fixer
+	}
+	wf, err := fixflow.New(d, fixflow.Rules{Approvers: fixflow.Anyone{}, Verify: verify})
+	if err != nil {
+		return nil, err
+	}
+	t.wf = wf
+	return t, nil
 }
 
 // terminalUser names the person at the terminal for the audit trail.
@@ -33,110 +52,83 @@ func terminalUser() string {
 	return "terminal"
 }
 
-func (c *chatFixes) record(ctx context.Context, reason kube.AuditReason, prop agent.Proposal, decided bool, result string) {
-	r := kube.AuditRecord{Reason: reason, Proposal: prop.ID, Preview: prop.Preview, RequestedBy: c.who, Result: result}
-	if decided {
-		r.DecidedBy = c.who
+// propose records a proposal the agent made (already printed) and asks
+// about it.
+func (t *terminalFixes) propose(ctx context.Context, p agent.Proposal) {
+	if err := t.wf.Propose(ctx, fixflow.Place{Conversation: "terminal", Requester: t.who}, p); err != nil {
+		fmt.Fprintf(t.std.out, "Proposal %s cannot be applied: %v\n", p.ID, err)
 	}
-	c.audit.Record(ctx, r)
 }
 
-// decide asks about one proposal and applies it on "y".
-func (c *chatFixes) decide(ctx context.Context, prop agent.Proposal, question string) {
-	c.record(ctx, kube.FixProposed, prop, false, "awaiting approval")
-	if !confirm(ctx, c.std, c.lines, question) {
-		fmt.Fprintln(c.std.out, "Not applied.")
-		c.record(ctx, kube.FixRejected, prop, true, "not applied")
-		c.conv.Note(fmt.Sprintf("The user rejected proposal %s; it was not applied.", prop.ID))
-		return
+// Offer asks y/N and decides there and then; fresh previews and rollbacks
+// are shown first (the agent's own proposals were printed as they came).
+func (t *terminalFixes) Offer(ctx context.Context, r fixflow.Record) error {
+	question := fmt.Sprintf("Apply %s to %s? [y/N] ", r.ID, r.Fix().Target)
+	switch r.Origin {
+	case fixflow.Fresh:
+		t.show("Fresh preview", r.Change)
+	case fixflow.RollbackOf:
+		t.show("Rollback proposal", r.Change)
+		question = "Apply rollback? [y/N] "
 	}
-	c.apply(ctx, prop)
+	yes := confirm(ctx, t.std, t.lines, question)
+	t.wf.Decide(ctx, fixflow.Decision{Proposal: r.ID, User: t.who, Approve: yes})
+	return nil
 }
 
-func (c *chatFixes) apply(ctx context.Context, prop agent.Proposal) {
-	c.record(ctx, kube.FixApproved, prop, true, "applying")
-	applied, err := c.fixer.Apply(ctx, prop.Preview, kube.Identity{})
-	if err != nil {
-		fmt.Fprintf(c.std.out, "Not applied: %v\n", err)
-		c.record(ctx, kube.FixFailed, prop, true, err.Error())
-		c.conv.Note(fmt.Sprintf("Applying proposal %s failed and nothing was changed: %v", prop.ID, err))
-		if errors.Is(err, kube.ErrConflict) {
-			c.repropose(ctx, prop)
+// Report prints each step of a decided proposal.
+func (t *terminalFixes) Report(_ context.Context, r fixflow.Record, rep fixflow.Report) {
+	out := t.std.out
+	switch rep.Stage {
+	case fixflow.Rejected:
+		fmt.Fprintln(out, "Not applied.")
+	case fixflow.Expired:
+		fmt.Fprintf(out, "Not applied: proposal %s expired (proposals can be applied for %s); ask again for a fresh preview.\n", r.ID, rep.TTL)
+	case fixflow.Failed:
+		fmt.Fprintf(out, "Not applied: %s\n", rep.Err)
+		if rep.NextErr != "" {
+			fmt.Fprintln(out, rep.NextErr)
 		}
-		return
+	case fixflow.Applied:
+		fmt.Fprintf(out, "Applied %s to %s (resourceVersion %s). Verifying (up to %s; Ctrl-C stops watching)…\n", r.ID, r.Fix().Target, rep.Applied.ResourceVersion, t.verifyFor)
+	case fixflow.Verified:
+		v := rep.Verification
+		fmt.Fprintf(out, "Fix %s verified ✅ after %s: %s.\n", r.ID, v.Elapsed.Round(time.Second), v.Summary())
+	case fixflow.NotVerified:
+		v := rep.Verification
+		fmt.Fprintf(out, "Fix %s not verified after %s; still wrong:\n  • %s\n", r.ID, v.Elapsed.Round(time.Second), strings.Join(v.Problems, "\n  • "))
+		if rep.NextErr != "" {
+			fmt.Fprintf(out, "No rollback offered: %s\n", rep.NextErr)
+		}
+	case fixflow.Unverified:
+		fmt.Fprintln(out, "Verification stopped (the fix stays applied).")
+	case fixflow.NotOffered:
+		fmt.Fprintln(out, rep.Err)
 	}
-	fmt.Fprintf(c.std.out, "Applied %s to %s (resourceVersion %s). Verifying (up to %s; Ctrl-C stops watching)…\n", prop.ID, prop.Preview.Fix.Target, applied.ResourceVersion, c.verifyTimeout())
-	c.auditApplied(ctx, kube.FixApplied, prop, applied, "resourceVersion "+applied.ResourceVersion)
-	v, err := c.verifyUntilInterrupt(ctx, applied)
-	if err != nil {
-		fmt.Fprintf(c.std.out, "Verification stopped (the fix stays applied): %v\n", err)
-		c.conv.Note(fmt.Sprintf("The user approved proposal %s; it was APPLIED; verification was stopped before a result.", prop.ID))
-		return
-	}
-	if v.Verified {
-		fmt.Fprintf(c.std.out, "Fix %s verified ✅ after %s: %s.\n", prop.ID, v.Elapsed.Round(time.Second), v.Summary())
-		c.auditApplied(ctx, kube.FixVerified, prop, applied, v.Summary())
-		c.conv.Note(fmt.Sprintf("The user approved proposal %s; it was APPLIED and VERIFIED: %s.", prop.ID, v.Summary()))
-		return
-	}
-	fmt.Fprintf(c.std.out, "Fix %s not verified after %s; still wrong:\n  • %s\n", prop.ID, v.Elapsed.Round(time.Second), strings.Join(v.Problems, "\n  • "))
-	c.auditApplied(ctx, kube.FixNotVerified, prop, applied, v.Summary())
-	c.conv.Note(fmt.Sprintf("The user approved proposal %s; it was APPLIED but NOT VERIFIED: %s.", prop.ID, v.Summary()))
-	fix, err := kube.Rollback(applied, v.Reason())
-	if err != nil {
-		fmt.Fprintf(c.std.out, "No rollback offered: %v\n", err)
-		return
-	}
-	pv, err := c.fixer.Preview(ctx, fix)
-	if err != nil {
-		fmt.Fprintf(c.std.out, "Could not preview the rollback: %v\n", err)
-		return
-	}
-	rb := agent.Proposal{ID: agent.NewID("fix"), Preview: *pv}
-	c.show("Rollback proposal", rb)
-	c.decide(ctx, rb, "Apply rollback? [y/N] ")
 }
 
-// verifyUntilInterrupt verifies; Ctrl-C stops the watching, not the fix.
-func (c *chatFixes) verifyUntilInterrupt(ctx context.Context, a kube.Applied) (kube.Verification, error) {
-	vctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := make(chan struct{})
-	defer close(stop)
+// Refuse prints why a decision was not taken.
+func (t *terminalFixes) Refuse(_ context.Context, _ fixflow.Decision, _ fixflow.Record, why string) {
+	fmt.Fprintln(t.std.out, why)
+}
+
+// Note tells the conversation's model what happened.
+func (t *terminalFixes) Note(_ context.Context, _ string, text string) { t.conv.Note(text) }
+
+// watch lets Ctrl-C stop verification, not the fix.
+func (t *terminalFixes) watch(ctx context.Context) (context.Context, context.CancelFunc) {
+	wctx, cancel := context.WithCancel(ctx)
 	go func() {
 		select {
-		case <-c.std.interrupt:
+		case <-t.std.interrupt:
 			cancel()
-		case <-stop:
+		case <-wctx.Done():
 		}
 	}()
-	return c.fixer.Verify(vctx, a, c.verify)
+	return wctx, cancel
 }
 
-func (c *chatFixes) auditApplied(ctx context.Context, reason kube.AuditReason, prop agent.Proposal, a kube.Applied, result string) {
-	c.audit.Record(ctx, kube.AuditRecord{Reason: reason, Proposal: prop.ID, Preview: prop.Preview, UID: a.UID, RequestedBy: c.who, DecidedBy: c.who, Result: result})
-}
-
-// repropose previews a fix again after its object changed and asks again.
-func (c *chatFixes) repropose(ctx context.Context, prop agent.Proposal) {
-	fresh, err := c.fixer.Repreview(ctx, prop.Preview)
-	if err != nil {
-		fmt.Fprintf(c.std.out, "Could not preview it again: %v\n", err)
-		return
-	}
-	np := agent.Proposal{ID: agent.NewID("fix"), Preview: *fresh}
-	c.show("Fresh preview", np)
-	c.decide(ctx, np, fmt.Sprintf("Apply %s to %s? [y/N] ", np.ID, np.Preview.Fix.Target))
-}
-
-func (c *chatFixes) show(title string, p agent.Proposal) {
+func (t *terminalFixes) show(title string, p agent.Proposal) {
 	fix := p.Preview.Fix
-	fmt.Fprintf(c.std.out, "\n%s %s: %s on %s\n  why: %s\n  server-side dry-run diff:\n%s\n", title, p.ID, fix.Operation, fix.Target, fix.Rationale, indent(p.Preview.Diff, "    "))
-}
-
-func (c *chatFixes) verifyTimeout() time.Duration {
-	if c.verify.Timeout > 0 {
-		return c.verify.Timeout
-	}
-	return 2 * time.Minute
+	fmt.Fprintf(t.std.out, "\n%s %s: %s on %s\n  why: %s\n  server-side dry-run diff:\n%s\n", title, p.ID, fix.Operation, fix.Target, fix.Rationale, indent(p.Preview.Diff, "    "))
 }

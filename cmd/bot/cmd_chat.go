@@ -39,7 +39,10 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 	if err != nil {
 		return err
 	}
-	fixes := &chatFixes{std: std, lines: lines, fixer: tk.fixer, audit: audit, verify: cfg.verifyOptions(), conv: conv, who: terminalUser()}
+	fixes, err := newTerminalFixes(std, lines, conv, tk.fixer, audit, cfg.verifyOptions())
+	if err != nil {
+		return err
+	}
 	for {
 		fmt.Fprint(std.out, "\n> ")
 		var q string
@@ -77,7 +80,7 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 			_ = p.fail(err) // shown already if the brain emitted it
 		}
 		for _, prop := range p.take() {
-			fixes.decide(ctx, prop, fmt.Sprintf("Apply %s to %s? [y/N] ", prop.ID, prop.Preview.Fix.Target))
+			fixes.propose(ctx, prop)
 		}
 	}
 }

@@ -61,7 +61,7 @@ func serve(ctx context.Context, cfg Config, io stdio) error {
 	b, err = bot.New(bot.Config{
 		Approvers: cfg.Approvers, RequesterCannotApprove: cfg.RequesterCannotApprove, Channels: cfg.Channels,
 		ProposalTTL: cfg.ProposalTTL, Price: cfg.price(), Impersonate: cfg.impersonate, Verify: cfg.verifyOptions(),
-	}, bot.Deps{API: api, Socket: sock, Brain: tk.brain, Applier: tk.fixer, Verifier: tk.fixer, Auditor: audit, Store: st, Log: log, Metrics: m})
+	}, bot.Deps{API: api, Socket: sock, Brain: tk.brain, Fixer: tk.fixer, Auditor: audit, Store: st, Log: log, Metrics: m})
 	if err != nil {
 		return err
 	}

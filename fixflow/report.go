@@ -1,0 +1,86 @@
+package fixflow
+
+import (
+	"time"
+
+	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/kube"
+)
+
+// Stage is where a decided proposal has got to.
+type Stage int
+
+// Stages, in the order a proposal goes through them.
+const (
+	// Rejected: a person rejected it; nothing was changed.
+	Rejected Stage = iota + 1
+	// Expired: approved after its TTL; nothing was changed.
+	Expired
+	// Applying: approved; the change is being applied as Report.As.
+	Applying
+	// Failed: approved but not applied (Report.Err says why; Report.Conflict
+	// when the object changed since the preview). Nothing was changed.
+	Failed
+	// Applied: the change is in the cluster (Report.Applied); verification
+	// follows.
+	Applied
+	// Verified: verification saw the expected effect (Report.Verification).
+	Verified
+	// NotVerified: verification saw what is still wrong (Report.Verification).
+	NotVerified
+	// Unverified: verification was stopped before a result; the change
+	// stays applied.
+	Unverified
+	// NotOffered: the proposal that should follow (Report.Next) could not
+	// be recorded, so it is not shown (Report.Err says why).
+	NotOffered
+)
+
+func (s Stage) String() string {
+	switch s {
+	case Rejected:
+		return "rejected"
+	case Expired:
+		return "expired"
+	case Applying:
+		return "applying"
+	case Failed:
+		return "failed"
+	case Applied:
+		return "applied"
+	case Verified:
+		return "verified"
+	case NotVerified:
+		return "not verified"
+	case Unverified:
+		return "unverified"
+	case NotOffered:
+		return "not offered"
+	}
+	return "unknown"
+}
+
+// Report is one step of a decided proposal, for the presenter to show.
+type Report struct {
+	Stage Stage
+	// By is who decided (their id), At when.
+	By string
+	At time.Time
+	// TTL is the approval window, for Expired.
+	TTL time.Duration
+	// As is the identity the change is applied as.
+	As kube.Identity
+	// Err is why it failed, a sentence a person can act on.
+	Err string
+	// Conflict is set when the object changed since the preview; a fresh
+	// preview follows when NextErr is empty.
+	Conflict bool
+	// Applied is the applied change, from Applied on.
+	Applied *kube.Applied
+	// Verification is its outcome, for Verified and NotVerified.
+	Verification *kube.Verification
+	// Next is the proposal offered after this one (a fresh preview or a
+	// rollback); NextErr why none could be offered.
+	Next    *agent.Proposal
+	NextErr string
+}
