@@ -28,16 +28,16 @@ func (w *Workflow) apply(ctx context.Context, log *zap.Logger, rec Record, user 
 	applied, err := w.d.Fixer.Apply(ctx, rec.Change.Preview, as)
 	if err != nil {
 		w.transition(ctx, log, rec, store.Applying, store.Failed, user)
-		log.Warn("apply failed", zap.Error(err))
+		why := userSafe(log, "apply failed", err)
 		w.audit(ctx, kube.FixFailed, rec, user, as, err.Error(), "")
-		rep := Report{Stage: Failed, By: user, As: as, Err: err.Error(), Conflict: errors.Is(err, kube.ErrConflict)}
+		rep := Report{Stage: Failed, By: user, As: as, Err: why, Conflict: errors.Is(err, kube.ErrConflict)}
 		var next *agent.Proposal
 		if rep.Conflict {
 			next, rep.NextErr = w.freshPreview(ctx, rec)
 			rep.Next = next
 		}
 		w.d.Presenter.Report(ctx, rec, rep)
-		w.note(ctx, rec, fmt.Sprintf("Applying proposal %s (approved by %s) FAILED and nothing was changed: %v", rec.ID, w.d.Name(user), err))
+		w.note(ctx, rec, fmt.Sprintf("Applying proposal %s (approved by %s) FAILED and nothing was changed: %s", rec.ID, w.d.Name(user), why))
 		if next != nil {
 			w.offer(ctx, rec, *next, Fresh)
 		}
@@ -100,7 +100,7 @@ func (w *Workflow) rollback(ctx context.Context, a kube.Applied, v kube.Verifica
 	}
 	pv, err := w.d.Fixer.Preview(ctx, fix)
 	if err != nil {
-		return nil, fmt.Sprintf("could not preview the rollback: %v", err)
+		return nil, "could not preview the rollback: " + userSafe(w.d.Log, "preview rollback", err)
 	}
 	return &agent.Proposal{ID: agent.NewID("fix"), Preview: *pv}, ""
 }
@@ -109,7 +109,7 @@ func (w *Workflow) rollback(ctx context.Context, a kube.Applied, v kube.Verifica
 func (w *Workflow) freshPreview(ctx context.Context, rec Record) (*agent.Proposal, string) {
 	pv, err := w.d.Fixer.Repreview(ctx, rec.Change.Preview)
 	if err != nil {
-		return nil, fmt.Sprintf("I could not preview the fix again: %v", err)
+		return nil, "I could not preview the fix again: " + userSafe(w.d.Log, "preview again", err)
 	}
 	return &agent.Proposal{ID: agent.NewID("fix"), Preview: *pv}, ""
 }
@@ -124,4 +124,21 @@ func (w *Workflow) offer(ctx context.Context, rec Record, p agent.Proposal, orig
 		w.d.Log.Error("offer follow-up proposal", zap.String("proposal", p.ID), zap.Error(err))
 		w.d.Presenter.Report(ctx, rec, Report{Stage: NotOffered, Next: &p, Err: fmt.Sprintf("%s could not be recorded, so it cannot be approved; ask me to propose it again", p.ID)})
 	}
+}
+
+// userSafe is what a person is told about a failed step: the fixer's own
+// sentences about a conflict, an RBAC refusal or a policy refusal as they
+// are (they name the object and the identity, which the approver needs),
+// anything else as a short sentence with a reference, the cause logged
+// under it.
+func userSafe(log *zap.Logger, what string, err error) string {
+	for _, known := range []error{kube.ErrConflict, kube.ErrForbidden, kube.ErrRefused, kube.ErrNoRollback} {
+		if errors.Is(err, known) {
+			log.Warn(what, zap.Error(err))
+			return err.Error()
+		}
+	}
+	ue := agent.Explain(err)
+	log.Warn(what, zap.String("ref", ue.Ref), zap.Stringer("code", ue.Code), zap.Error(err))
+	return ue.Error()
 }

@@ -3,6 +3,7 @@ package fixflow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -172,15 +173,32 @@ func TestConflictOffersAFreshPreview(t *testing.T) {
 }
 
 func TestFailedApplyIsReportedWithoutAFollowUp(t *testing.T) {
-	f := newFlow(t, Rules{})
-	f.fixer.applyErr = errors.New("apply deployment/web in shop as alice: the cluster's RBAC refused it")
-	f.decide(t, "UAPPROVER", true)
-	rep := f.pres.reports[len(f.pres.reports)-1]
-	if rep.Stage != Failed || rep.Conflict || rep.Next != nil || !strings.Contains(rep.Err, "RBAC refused") {
-		t.Errorf("report = %+v", rep)
+	tests := []struct {
+		name     string
+		err      error
+		want     string // what the approver and the model are told
+		withheld string // what they must not see
+	}{
+		{"RBAC refusal names the identity", fmt.Errorf("apply deployment/web in shop as alice: %w, nothing was applied", kube.ErrForbidden), "as alice: the cluster's RBAC refused it", ""},
+		{"policy refusal says why", fmt.Errorf("%w: Secrets may not be changed", kube.ErrRefused), "Secrets may not be changed", ""},
+		{"anything else gets a reference", errors.New("Patch https://10.0.0.1:6443/apis/apps/v1: dial tcp: token=s3cr3t"), "(ref ", "s3cr3t"},
 	}
-	if len(f.pres.offered) != 1 {
-		t.Errorf("a failed apply offered %d proposals, want none more", len(f.pres.offered)-1)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFlow(t, Rules{})
+			f.fixer.applyErr = tt.err
+			f.decide(t, "UAPPROVER", true)
+			rep := f.pres.reports[len(f.pres.reports)-1]
+			if rep.Stage != Failed || rep.Conflict || rep.Next != nil || !strings.Contains(rep.Err, tt.want) {
+				t.Errorf("report = %+v, want a failure saying %q", rep, tt.want)
+			}
+			if n := f.pres.allNotes(); !strings.Contains(n, tt.want) || (tt.withheld != "" && strings.Contains(n+rep.Err, tt.withheld)) {
+				t.Errorf("the model was told %q", n)
+			}
+			if len(f.pres.offered) != 1 {
+				t.Errorf("a failed apply offered %d proposals, want none more", len(f.pres.offered)-1)
+			}
+		})
 	}
 }
 
