@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kubertnetes/kubertnetes/agent"
-	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
@@ -75,7 +75,7 @@ func (b *Bot) decide(ctx context.Context, c click) {
 			return
 		}
 		log.Info("fix rejected")
-		b.audit(ctx, kube.FixRejected, rec, p.Preview, user, kube.Identity{}, "not applied", "")
+		b.audit(ctx, fixer.FixRejected, rec, p.Preview, user, fixer.Identity{}, "not applied", "")
 		b.decided(ctx, rec, p, fmt.Sprintf(":no_entry_sign: Rejected by <@%s> at %s. Nothing was changed.", user, stamp()))
 		b.enqueue(ctx, key, job{kind: jobNote, text: fmt.Sprintf("The user <@%s> REJECTED proposal %s (%s on %s); it was not applied. Do not propose the same change again; ask what they prefer or look for another cause.", user, id, p.Preview.Fix.Operation, p.Preview.Fix.Target)})
 		return

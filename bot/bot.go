@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/metrics"
 	"github.com/kubertnetes/kubertnetes/store"
 )
@@ -48,9 +49,9 @@ type Config struct {
 	// identities their approved fixes are applied as. Nil applies every
 	// fix as the fixer's own identity; when set, an approver without an
 	// entry cannot apply.
-	Impersonate map[string]kube.Identity
+	Impersonate map[string]fixer.Identity
 	// Verify bounds the verification after a fix is applied.
-	Verify kube.VerifyOptions
+	Verify fixer.VerifyOptions
 }
 
 // Price is what the model costs, in USD per million tokens.
@@ -64,16 +65,16 @@ func (p Price) Cost(promptTokens, completionTokens int) float64 {
 }
 
 // Applier applies an approved preview as an identity (the zero Identity
-// is the fixer's own); *kube.Fixer satisfies it.
+// is the fixer's own); *fixer.Fixer satisfies it.
 type Applier interface {
-	Apply(ctx context.Context, p kube.Preview, as kube.Identity) (kube.Applied, error)
+	Apply(ctx context.Context, p kube.Preview, as fixer.Identity) (fixer.Applied, error)
 }
 
 // Verifier follows an applied fix up: it watches for the expected effect,
 // re-previews a fix whose object changed, and previews rollbacks;
-// *kube.Fixer satisfies it. Without one the bot applies and stops there.
+// *fixer.Fixer satisfies it. Without one the bot applies and stops there.
 type Verifier interface {
-	Verify(ctx context.Context, a kube.Applied, opts kube.VerifyOptions) (kube.Verification, error)
+	Verify(ctx context.Context, a fixer.Applied, opts fixer.VerifyOptions) (fixer.Verification, error)
 	Repreview(ctx context.Context, p kube.Preview) (*kube.Preview, error)
 	Preview(ctx context.Context, fix kube.Fix) (*kube.Preview, error)
 }
@@ -86,7 +87,7 @@ type Deps struct {
 	Applier Applier
 	// Verifier and Auditor are optional.
 	Verifier Verifier
-	Auditor  kube.Auditor
+	Auditor  fixer.Auditor
 	Store    store.Store
 	Log      *zap.Logger
 	// Metrics is optional; without it the bot counts into a private registry.
@@ -101,7 +102,7 @@ type Bot struct {
 	brain   agent.Brain
 	applier Applier
 	verify  Verifier
-	auditor kube.Auditor
+	auditor fixer.Auditor
 	store   store.Store
 	log     *zap.Logger
 	self    string // the bot's own user id, from auth.test

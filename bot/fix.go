@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
@@ -40,7 +41,7 @@ func (b *Bot) offer(ctx context.Context, at place, p agent.Proposal) {
 		b.reply(ctx, at.channel, at.thread, fmt.Sprintf(":warning: I could not record proposal %s, so it cannot be approved: %v", p.ID, err))
 		return
 	}
-	b.audit(ctx, kube.FixProposed, rec, p.Preview, "", kube.Identity{}, "awaiting approval", "")
+	b.audit(ctx, fixer.FixProposed, rec, p.Preview, "", fixer.Identity{}, "awaiting approval", "")
 	text, blocks := renderProposal(p)
 	b.postBlocks(ctx, at.channel, at.thread, text, blocks)
 }
@@ -48,9 +49,9 @@ func (b *Bot) offer(ctx context.Context, at place, p agent.Proposal) {
 // identity is who an approver's fixes are applied as: the Kubernetes
 // identity KUBERTNETES_IMPERSONATE maps them to, or the fixer's own when
 // no mapping is configured. ok is false for an approver without a mapping.
-func (b *Bot) identity(user string) (id kube.Identity, ok bool) {
+func (b *Bot) identity(user string) (id fixer.Identity, ok bool) {
 	if b.cfg.Impersonate == nil {
-		return kube.Identity{}, true
+		return fixer.Identity{}, true
 	}
 	id, ok = b.cfg.Impersonate[user]
 	return id, ok
@@ -62,12 +63,12 @@ func unmapped(user string) string {
 }
 
 // audit records a step of a fix; the Auditor logs its own failures.
-func (b *Bot) audit(ctx context.Context, reason kube.AuditReason, rec store.Proposal, pv kube.Preview, decidedBy string, as kube.Identity, result string, uid types.UID) {
+func (b *Bot) audit(ctx context.Context, reason fixer.AuditReason, rec store.Proposal, pv kube.Preview, decidedBy string, as fixer.Identity, result string, uid types.UID) {
 	b.metrics.Approvals.WithLabelValues(string(reason)).Inc()
 	if b.auditor == nil {
 		return
 	}
-	r := kube.AuditRecord{Reason: reason, Proposal: rec.ID, Preview: pv, UID: uid, As: as, Result: result}
+	r := fixer.AuditRecord{Reason: reason, Proposal: rec.ID, Preview: pv, UID: uid, As: as, Result: result}
 	if rec.Requester != "" {
 		r.RequestedBy = "slack:" + rec.Requester
 	}
@@ -81,7 +82,7 @@ func (b *Bot) audit(ctx context.Context, reason kube.AuditReason, rec store.Prop
 // Applying), as their identity, then verifies it: the proposal message
 // and the thread say what happened, each step is audited, a conflict
 // brings a fresh preview and a failed verification a rollback proposal.
-func (b *Bot) applyApproved(ctx context.Context, rec store.Proposal, p agent.Proposal, user string, as kube.Identity) {
+func (b *Bot) applyApproved(ctx context.Context, rec store.Proposal, p agent.Proposal, user string, as fixer.Identity) {
 	log := b.log.With(zap.String("proposal", rec.ID), zap.String("user", user), zap.String("as", as.String()))
 	if b.applier == nil {
 		_, _ = b.store.Transition(ctx, rec.ID, store.Applying, store.Failed, user)
@@ -89,15 +90,15 @@ func (b *Bot) applyApproved(ctx context.Context, rec store.Proposal, p agent.Pro
 		return
 	}
 	log.Info("fix approved; applying")
-	b.audit(ctx, kube.FixApproved, rec, p.Preview, user, as, "applying", "")
+	b.audit(ctx, fixer.FixApproved, rec, p.Preview, user, as, "applying", "")
 	b.decided(ctx, rec, p, fmt.Sprintf(":hourglass_flowing_sand: Approved by <@%s>; applying as %s…", user, as))
 	applied, err := b.applier.Apply(ctx, p.Preview, as)
 	if err != nil {
 		_, _ = b.store.Transition(ctx, rec.ID, store.Applying, store.Failed, user)
 		log.Warn("apply failed", zap.Error(err))
-		b.audit(ctx, kube.FixFailed, rec, p.Preview, user, as, err.Error(), "")
+		b.audit(ctx, fixer.FixFailed, rec, p.Preview, user, as, err.Error(), "")
 		msg := fmt.Sprintf(":x: Approved by <@%s> but not applied: %v", user, err)
-		conflict := errors.Is(err, kube.ErrConflict)
+		conflict := errors.Is(err, fixer.ErrConflict)
 		if conflict && b.verify != nil {
 			msg += " Here is a fresh preview of the same fix against the object as it is now."
 		} else if conflict {
@@ -113,7 +114,7 @@ func (b *Bot) applyApproved(ctx context.Context, rec store.Proposal, p agent.Pro
 	}
 	_, _ = b.store.Transition(ctx, rec.ID, store.Applying, store.Applied, user)
 	log.Info("fix applied", zap.String("resource_version", applied.ResourceVersion))
-	b.audit(ctx, kube.FixApplied, rec, p.Preview, user, as, "resourceVersion "+applied.ResourceVersion, applied.UID)
+	b.audit(ctx, fixer.FixApplied, rec, p.Preview, user, as, "resourceVersion "+applied.ResourceVersion, applied.UID)
 	done := fmt.Sprintf(":white_check_mark: Applied by <@%s> at %s as %s", user, applied.At.UTC().Format(time.RFC3339), as)
 	msg := fmt.Sprintf("%s (%s is now at resourceVersion %s).", done, p.Preview.Fix.Target, applied.ResourceVersion)
 	if b.verify == nil {
@@ -129,7 +130,7 @@ func (b *Bot) applyApproved(ctx context.Context, rec store.Proposal, p agent.Pro
 
 // verifyApplied watches the applied fix and reports the outcome; when it
 // is not verified it offers the rollback.
-func (b *Bot) verifyApplied(ctx context.Context, rec store.Proposal, p agent.Proposal, user string, applied kube.Applied, done string) {
+func (b *Bot) verifyApplied(ctx context.Context, rec store.Proposal, p agent.Proposal, user string, applied fixer.Applied, done string) {
 	v, err := b.verify.Verify(ctx, applied, b.cfg.Verify)
 	if err != nil { // shutting down
 		b.log.Info("verification stopped", zap.String("proposal", rec.ID), zap.Error(err))
@@ -137,17 +138,17 @@ func (b *Bot) verifyApplied(ctx context.Context, rec store.Proposal, p agent.Pro
 	}
 	summary := v.Summary()
 	if v.Verified {
-		b.audit(ctx, kube.FixVerified, rec, p.Preview, user, applied.As, summary, applied.UID)
+		b.audit(ctx, fixer.FixVerified, rec, p.Preview, user, applied.As, summary, applied.UID)
 		b.decided(ctx, rec, p, done+" — verified ✅")
 		b.reply(ctx, rec.Channel, rec.ThreadTS, fmt.Sprintf(":white_check_mark: Verified after %s: %s.", v.Elapsed.Round(time.Second), summary))
 		b.enqueue(ctx, rec.Conversation, job{kind: jobNote, text: fmt.Sprintf("The user <@%s> approved proposal %s; it was APPLIED to %s and VERIFIED: %s.", user, rec.ID, p.Preview.Fix.Target, summary)})
 		return
 	}
-	b.audit(ctx, kube.FixNotVerified, rec, p.Preview, user, applied.As, summary, applied.UID)
+	b.audit(ctx, fixer.FixNotVerified, rec, p.Preview, user, applied.As, summary, applied.UID)
 	b.decided(ctx, rec, p, done+" — not verified: "+summary)
 	b.reply(ctx, rec.Channel, rec.ThreadTS, fmt.Sprintf(":warning: Not verified after %s; still wrong:\n• %s", v.Elapsed.Round(time.Second), strings.Join(v.Problems, "\n• ")))
 	note := fmt.Sprintf("The user <@%s> approved proposal %s; it was APPLIED to %s but NOT VERIFIED: %s.", user, rec.ID, p.Preview.Fix.Target, summary)
-	fix, err := kube.Rollback(applied, v.Reason())
+	fix, err := fixer.Rollback(applied, v.Reason())
 	if err == nil {
 		var pv *kube.Preview
 		if pv, err = b.verify.Preview(ctx, fix); err == nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
@@ -75,12 +76,12 @@ type fakeApplier struct {
 	delay   time.Duration
 }
 
-func (a *fakeApplier) Apply(ctx context.Context, p kube.Preview, _ kube.Identity) (kube.Applied, error) {
+func (a *fakeApplier) Apply(ctx context.Context, p kube.Preview, _ fixer.Identity) (fixer.Applied, error) {
 	time.Sleep(a.delay)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.applied = append(a.applied, p.Fix.Target.Name)
-	return kube.Applied{ResourceVersion: fmt.Sprint(100 + len(a.applied)), At: time.Now()}, nil
+	return fixer.Applied{ResourceVersion: fmt.Sprint(100 + len(a.applied)), At: time.Now()}, nil
 }
 
 func (a *fakeApplier) count() int {
@@ -147,7 +148,7 @@ func start(t *testing.T, s setup) *harness {
 		slack.OptionHTTPClient(&http.Client{Transport: sent}))
 	// An applier that also verifies or audits is used for that too.
 	v, _ := s.applier.(Verifier)
-	au, _ := s.applier.(kube.Auditor)
+	au, _ := s.applier.(fixer.Auditor)
 	b, err := New(s.cfg, Deps{API: api, Socket: socketmode.New(api), Brain: s.brain, Applier: s.applier, Verifier: v, Auditor: au, Store: s.store})
 	if err != nil {
 		t.Fatal(err)

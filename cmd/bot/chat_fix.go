@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/kubertnetes/kubertnetes/agent"
-	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 )
 
 // chatFixes is the terminal's approval path: a proposal is applied after
@@ -18,9 +18,9 @@ import (
 type chatFixes struct {
 	std    stdio
 	lines  <-chan string
-	fixer  *kube.Fixer
-	audit  kube.Auditor
-	verify kube.VerifyOptions
+	fixer  *fixer.Fixer
+	audit  fixer.Auditor
+	verify fixer.VerifyOptions
 	conv   *agent.Conversation
 	who    string // the person at the terminal, for the audit
 }
@@ -33,8 +33,8 @@ func terminalUser() string {
 	return "terminal"
 }
 
-func (c *chatFixes) record(ctx context.Context, reason kube.AuditReason, prop agent.Proposal, decided bool, result string) {
-	r := kube.AuditRecord{Reason: reason, Proposal: prop.ID, Preview: prop.Preview, RequestedBy: c.who, Result: result}
+func (c *chatFixes) record(ctx context.Context, reason fixer.AuditReason, prop agent.Proposal, decided bool, result string) {
+	r := fixer.AuditRecord{Reason: reason, Proposal: prop.ID, Preview: prop.Preview, RequestedBy: c.who, Result: result}
 	if decided {
 		r.DecidedBy = c.who
 	}
@@ -43,10 +43,10 @@ func (c *chatFixes) record(ctx context.Context, reason kube.AuditReason, prop ag
 
 // decide asks about one proposal and applies it on "y".
 func (c *chatFixes) decide(ctx context.Context, prop agent.Proposal, question string) {
-	c.record(ctx, kube.FixProposed, prop, false, "awaiting approval")
+	c.record(ctx, fixer.FixProposed, prop, false, "awaiting approval")
 	if !confirm(ctx, c.std, c.lines, question) {
 		fmt.Fprintln(c.std.out, "Not applied.")
-		c.record(ctx, kube.FixRejected, prop, true, "not applied")
+		c.record(ctx, fixer.FixRejected, prop, true, "not applied")
 		c.conv.Note(fmt.Sprintf("The user rejected proposal %s; it was not applied.", prop.ID))
 		return
 	}
@@ -54,19 +54,19 @@ func (c *chatFixes) decide(ctx context.Context, prop agent.Proposal, question st
 }
 
 func (c *chatFixes) apply(ctx context.Context, prop agent.Proposal) {
-	c.record(ctx, kube.FixApproved, prop, true, "applying")
-	applied, err := c.fixer.Apply(ctx, prop.Preview, kube.Identity{})
+	c.record(ctx, fixer.FixApproved, prop, true, "applying")
+	applied, err := c.fixer.Apply(ctx, prop.Preview, fixer.Identity{})
 	if err != nil {
 		fmt.Fprintf(c.std.out, "Not applied: %v\n", err)
-		c.record(ctx, kube.FixFailed, prop, true, err.Error())
+		c.record(ctx, fixer.FixFailed, prop, true, err.Error())
 		c.conv.Note(fmt.Sprintf("Applying proposal %s failed and nothing was changed: %v", prop.ID, err))
-		if errors.Is(err, kube.ErrConflict) {
+		if errors.Is(err, fixer.ErrConflict) {
 			c.repropose(ctx, prop)
 		}
 		return
 	}
 	fmt.Fprintf(c.std.out, "Applied %s to %s (resourceVersion %s). Verifying (up to %s; Ctrl-C stops watching)…\n", prop.ID, prop.Preview.Fix.Target, applied.ResourceVersion, c.verifyTimeout())
-	c.auditApplied(ctx, kube.FixApplied, prop, applied, "resourceVersion "+applied.ResourceVersion)
+	c.auditApplied(ctx, fixer.FixApplied, prop, applied, "resourceVersion "+applied.ResourceVersion)
 	v, err := c.verifyUntilInterrupt(ctx, applied)
 	if err != nil {
 		fmt.Fprintf(c.std.out, "Verification stopped (the fix stays applied): %v\n", err)
@@ -75,14 +75,14 @@ func (c *chatFixes) apply(ctx context.Context, prop agent.Proposal) {
 	}
 	if v.Verified {
 		fmt.Fprintf(c.std.out, "Fix %s verified ✅ after %s: %s.\n", prop.ID, v.Elapsed.Round(time.Second), v.Summary())
-		c.auditApplied(ctx, kube.FixVerified, prop, applied, v.Summary())
+		c.auditApplied(ctx, fixer.FixVerified, prop, applied, v.Summary())
 		c.conv.Note(fmt.Sprintf("The user approved proposal %s; it was APPLIED and VERIFIED: %s.", prop.ID, v.Summary()))
 		return
 	}
 	fmt.Fprintf(c.std.out, "Fix %s not verified after %s; still wrong:\n  • %s\n", prop.ID, v.Elapsed.Round(time.Second), strings.Join(v.Problems, "\n  • "))
-	c.auditApplied(ctx, kube.FixNotVerified, prop, applied, v.Summary())
+	c.auditApplied(ctx, fixer.FixNotVerified, prop, applied, v.Summary())
 	c.conv.Note(fmt.Sprintf("The user approved proposal %s; it was APPLIED but NOT VERIFIED: %s.", prop.ID, v.Summary()))
-	fix, err := kube.Rollback(applied, v.Reason())
+	fix, err := fixer.Rollback(applied, v.Reason())
 	if err != nil {
 		fmt.Fprintf(c.std.out, "No rollback offered: %v\n", err)
 		return
@@ -98,7 +98,7 @@ func (c *chatFixes) apply(ctx context.Context, prop agent.Proposal) {
 }
 
 // verifyUntilInterrupt verifies; Ctrl-C stops the watching, not the fix.
-func (c *chatFixes) verifyUntilInterrupt(ctx context.Context, a kube.Applied) (kube.Verification, error) {
+func (c *chatFixes) verifyUntilInterrupt(ctx context.Context, a fixer.Applied) (fixer.Verification, error) {
 	vctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := make(chan struct{})
@@ -113,8 +113,8 @@ func (c *chatFixes) verifyUntilInterrupt(ctx context.Context, a kube.Applied) (k
 	return c.fixer.Verify(vctx, a, c.verify)
 }
 
-func (c *chatFixes) auditApplied(ctx context.Context, reason kube.AuditReason, prop agent.Proposal, a kube.Applied, result string) {
-	c.audit.Record(ctx, kube.AuditRecord{Reason: reason, Proposal: prop.ID, Preview: prop.Preview, UID: a.UID, RequestedBy: c.who, DecidedBy: c.who, Result: result})
+func (c *chatFixes) auditApplied(ctx context.Context, reason fixer.AuditReason, prop agent.Proposal, a fixer.Applied, result string) {
+	c.audit.Record(ctx, fixer.AuditRecord{Reason: reason, Proposal: prop.ID, Preview: prop.Preview, UID: a.UID, RequestedBy: c.who, DecidedBy: c.who, Result: result})
 }
 
 // repropose previews a fix again after its object changed and asks again.
