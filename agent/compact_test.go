@@ -73,11 +73,11 @@ func TestCommandsInProse(t *testing.T) {
 }
 
 func TestLoopRunsCommandsWrittenAsProse(t *testing.T) {
-	ns, r := demoNamespace(t)
+	ns, c := "shop", &fakeCluster{text: demoDeployments}
 	llm := openaitest.New(t)
 	llm.Script(openaitest.Text(fmt.Sprintf("I will look at the deployments: `kubectl get deployments -n %s`", ns)), openaitest.Text("done"))
 	rec := &recorder{}
-	if err := newTestLoop(t, llm, r, LoopOptions{}).Ask(context.Background(), &Conversation{}, "q", rec.emit); err != nil {
+	if err := newTestLoop(t, llm, c, &previewRecorder{}, LoopOptions{}).Ask(context.Background(), &Conversation{}, "q", rec.emit); err != nil {
 		t.Fatal(err)
 	}
 	sent := llm.Requests()[1].Messages
@@ -88,10 +88,9 @@ func TestLoopRunsCommandsWrittenAsProse(t *testing.T) {
 }
 
 func TestLoopRefusesMutatingKubectl(t *testing.T) {
-	_, r := demoNamespace(t)
 	llm := openaitest.New(t)
 	llm.Script(openaitest.Calls(openaitest.Call("kubectl", `{"command":"kubectl delete deployment crashloop-app"}`)), openaitest.Text("ok"))
-	if err := newTestLoop(t, llm, r, LoopOptions{}).Ask(context.Background(), &Conversation{}, "q", (&recorder{}).emit); err != nil {
+	if err := newTestLoop(t, llm, unreachableReader(t), &previewRecorder{}, LoopOptions{}).Ask(context.Background(), &Conversation{}, "q", (&recorder{}).emit); err != nil {
 		t.Fatal(err)
 	}
 	res := llm.Requests()[1].ToolResults()[0].Content
@@ -101,10 +100,9 @@ func TestLoopRefusesMutatingKubectl(t *testing.T) {
 }
 
 func TestLoopBoundsToolOutputByTokens(t *testing.T) {
-	_, r := demoNamespace(t)
 	llm := openaitest.New(t)
 	llm.Script(openaitest.Calls(openaitest.Call("kubectl", `{"command":"kubectl api-resources"}`)), openaitest.Text("ok"))
-	if err := newTestLoop(t, llm, r, LoopOptions{ToolTokens: 100}).Ask(context.Background(), &Conversation{}, "q", (&recorder{}).emit); err != nil {
+	if err := newTestLoop(t, llm, &fakeCluster{text: apiResources}, &previewRecorder{}, LoopOptions{ToolTokens: 100}).Ask(context.Background(), &Conversation{}, "q", (&recorder{}).emit); err != nil {
 		t.Fatal(err)
 	}
 	res := llm.Requests()[1].ToolResults()[0].Content
@@ -115,7 +113,7 @@ func TestLoopBoundsToolOutputByTokens(t *testing.T) {
 }
 
 func TestLoopTokenBudgetEndsTheQuestion(t *testing.T) {
-	ns, r := demoNamespace(t)
+	ns, c := "shop", &fakeCluster{text: describeDeployment}
 	llm := openaitest.New(t)
 	n := 0
 	llm.Respond(func(openaitest.Request) openaitest.Reply {
@@ -123,7 +121,7 @@ func TestLoopTokenBudgetEndsTheQuestion(t *testing.T) {
 		return openaitest.Calls(openaitest.Call("describe", fmt.Sprintf(`{"resource":"deployment","name":"crashloop-app","namespace":%q}`, ns)), openaitest.Call("events", fmt.Sprintf(`{"namespace":%q,"limit":%d}`, ns, n)))
 	})
 	rec := &recorder{}
-	if err := newTestLoop(t, llm, r, LoopOptions{TurnTokens: 6000}).Ask(context.Background(), &Conversation{}, "q", rec.emit); err != nil {
+	if err := newTestLoop(t, llm, c, &previewRecorder{}, LoopOptions{TurnTokens: 6000}).Ask(context.Background(), &Conversation{}, "q", rec.emit); err != nil {
 		t.Fatal(err)
 	}
 	a := rec.answer(t)
@@ -171,7 +169,7 @@ func BenchmarkInvestigationPromptTokens(b *testing.B) {
 			llm.Script(openaitest.Calls(openaitest.Call("kubectl", fmt.Sprintf(`{"command":%q}`, cmd))))
 		}
 		llm.Script(openaitest.Text("done"))
-		l := newTestLoop(b, llm, r, LoopOptions{KeepTurns: keep, MaxSteps: 25})
+		l := newTestLoop(b, llm, r, planeFixer(b), LoopOptions{KeepTurns: keep, MaxSteps: 25})
 		if err := l.Ask(ctx, &Conversation{}, "why are crashloop-app and faulty-app not working?", func(Event) {}); err != nil {
 			b.Fatal(err)
 		}

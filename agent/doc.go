@@ -4,7 +4,7 @@
 //
 // Two brains share one interface, Brain: the LLM loop (any OpenAI-compatible
 // chat-completions endpoint with tool calling) and the offline brain, which
-// runs kube's analyzers when no model is configured. Front ends (Slack, the
+// runs the analyzers of kube/analyze when no model is configured. Front ends (Slack, the
 // terminal) receive typed Events as the investigation goes:
 //
 //	brain := agent.NewLoop(client, reader, fixer, agent.LoopOptions{Model: "gpt-4o-mini"})
@@ -22,6 +22,8 @@
 // sentence saying what to do and a reference, with the full error logged
 // under the same reference (explain.go).
 //
-// The agent never writes to the cluster: its tools hold a kube.Reader, and
-// propose_fix only calls a Previewer (a server-side dry run).
+// The agent never writes to the cluster: its tools hold a Cluster, a
+// read-only interface that *kube.Reader satisfies, and propose_fix only
+// calls a Previewer (a server-side dry run). The agent does not import
+// kube/fixer; the front end passes the fixer in as the Previewer.
 package agent

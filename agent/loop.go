@@ -86,8 +86,9 @@ type Loop struct {
 
 var _ Brain = (*Loop)(nil)
 
-// NewLoop builds the LLM brain. previewer may be nil (no fixes proposed).
-func NewLoop(llm LLM, r *kube.Reader, previewer Previewer, opts LoopOptions) (*Loop, error) {
+// NewLoop builds the LLM brain over a read-only view of the cluster.
+// previewer may be nil (no fixes proposed).
+func NewLoop(llm LLM, r Cluster, previewer Previewer, opts LoopOptions) (*Loop, error) {
 	if llm == nil || r == nil {
 		return nil, fmt.Errorf("new loop: a model client and a cluster reader are required")
 	}
@@ -106,6 +107,7 @@ func NewLoop(llm LLM, r *kube.Reader, previewer Previewer, opts LoopOptions) (*L
 		llm:   retrying{llm: llm, attempts: opts.Retries, backoff: opts.RetryBackoff, maxWait: 30 * time.Second, sleep: sleepCtx},
 		tools: reg,
 		opts:  opts,
+		red:   r.Redactor(),
 		count: tokens.New(),
 	}, nil
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/kubertnetes/kubertnetes/internal/openaitest"
 	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/analyze"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 )
 
 // recorder collects events from an investigation.
@@ -61,12 +63,12 @@ func demoNamespace(t testing.TB) (string, *kube.Reader) {
 	if err := k3dcluster.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
 		t.Fatal(err)
 	}
-	r, err := kube.NewReader(plane.Config(), kube.ReaderOptions{})
+	r, err := kube.NewReader(plane.Config(), kube.ReaderOptions{Hidden: simulator})
 	if err != nil {
 		t.Fatal(err)
 	}
 	kubetest.Eventually(t, time.Minute, "crashloop-app finding", func() (bool, error) {
-		fs, err := kube.Analyze(ctx, r, kube.Scope{Namespace: ns})
+		fs, err := analyze.Run(ctx, r, analyze.Scope{Namespace: ns})
 		for _, f := range fs {
 			if f.Reason == "CrashLoopBackOff" {
 				return true, nil
@@ -77,21 +79,28 @@ func demoNamespace(t testing.TB) (string, *kube.Reader) {
 	return ns, r
 }
 
-func newTestLoop(t testing.TB, llm *openaitest.Server, r *kube.Reader, opts LoopOptions) *Loop {
+// newTestLoop builds a loop over c whose fixes p previews.
+func newTestLoop(t testing.TB, llm *openaitest.Server, c Cluster, p Previewer, opts LoopOptions) *Loop {
 	t.Helper()
 	if opts.Model == "" {
 		opts.Model = openaitest.DefaultModel
 	}
 	opts.RetryBackoff = 10 * time.Millisecond
-	fixer, err := kube.NewFixer(plane.Config(), kube.Policy{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := NewLoop(llm.Client(), r, fixer, opts)
+	l, err := NewLoop(llm.Client(), c, p, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// planeFixer is a fixer with the plane's admin identity.
+func planeFixer(t testing.TB) *fixer.Fixer {
+	t.Helper()
+	f, err := fixer.New(plane.Config(), fixer.Options{Hidden: simulator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 func TestLoopInvestigatesWithParallelToolsAndProposes(t *testing.T) {
@@ -107,7 +116,7 @@ func TestLoopInvestigatesWithParallelToolsAndProposes(t *testing.T) {
 	)
 	rec := &recorder{}
 	conv := &Conversation{}
-	if err := newTestLoop(t, llm, r, LoopOptions{}).Ask(context.Background(), conv, "why does crashloop-app crash?", rec.emit); err != nil {
+	if err := newTestLoop(t, llm, r, planeFixer(t), LoopOptions{}).Ask(context.Background(), conv, "why does crashloop-app crash?", rec.emit); err != nil {
 		t.Fatal(err)
 	}
 	if got := rec.answer(t).Text; got != "LISTEN_PORT is not a number." {
@@ -150,7 +159,7 @@ func TestLoopInvestigatesWithParallelToolsAndProposes(t *testing.T) {
 }
 
 func TestLoopRecoversFromBadToolCalls(t *testing.T) {
-	_, r := demoNamespace(t)
+	c := &fakeCluster{text: demoDeployments}
 	llm := openaitest.New(t)
 	llm.Script(
 		openaitest.Calls(
@@ -162,7 +171,7 @@ func TestLoopRecoversFromBadToolCalls(t *testing.T) {
 		openaitest.Text("done"),
 	)
 	rec := &recorder{}
-	if err := newTestLoop(t, llm, r, LoopOptions{}).Ask(context.Background(), &Conversation{}, "q", rec.emit); err != nil {
+	if err := newTestLoop(t, llm, c, &previewRecorder{}, LoopOptions{}).Ask(context.Background(), &Conversation{}, "q", rec.emit); err != nil {
 		t.Fatal(err)
 	}
 	results := llm.Requests()[1].ToolResults()
@@ -178,7 +187,7 @@ func TestLoopRecoversFromBadToolCalls(t *testing.T) {
 }
 
 func TestLoopStepBudgetEndsEndlessToolLoop(t *testing.T) {
-	ns, r := demoNamespace(t)
+	ns, c := "shop", &fakeCluster{text: demoEvents}
 	llm := openaitest.New(t)
 	n := 0
 	llm.Respond(func(openaitest.Request) openaitest.Reply {
@@ -186,7 +195,7 @@ func TestLoopStepBudgetEndsEndlessToolLoop(t *testing.T) {
 		return openaitest.Calls(openaitest.Call("events", fmt.Sprintf(`{"namespace":%q,"limit":%d}`, ns, n)))
 	})
 	rec := &recorder{}
-	if err := newTestLoop(t, llm, r, LoopOptions{MaxSteps: 4}).Ask(context.Background(), &Conversation{}, "loop forever", rec.emit); err != nil {
+	if err := newTestLoop(t, llm, c, &previewRecorder{}, LoopOptions{MaxSteps: 4}).Ask(context.Background(), &Conversation{}, "loop forever", rec.emit); err != nil {
 		t.Fatal(err)
 	}
 	a := rec.answer(t)
@@ -199,12 +208,12 @@ func TestLoopStepBudgetEndsEndlessToolLoop(t *testing.T) {
 }
 
 func TestLoopAnswersRepeatedCallFromEarlierResult(t *testing.T) {
-	ns, r := demoNamespace(t)
+	ns, c := "shop", &fakeCluster{text: demoDeployments}
 	llm := openaitest.New(t)
 	call := openaitest.Call("get", fmt.Sprintf(`{"resource":"deployments","namespace":%q}`, ns))
 	llm.Script(openaitest.Calls(call), openaitest.Calls(call), openaitest.Text("ok"))
 	rec := &recorder{}
-	if err := newTestLoop(t, llm, r, LoopOptions{}).Ask(context.Background(), &Conversation{}, "q", rec.emit); err != nil {
+	if err := newTestLoop(t, llm, c, &previewRecorder{}, LoopOptions{}).Ask(context.Background(), &Conversation{}, "q", rec.emit); err != nil {
 		t.Fatal(err)
 	}
 	if p := rec.progress(); len(p) != 1 {
@@ -217,12 +226,11 @@ func TestLoopAnswersRepeatedCallFromEarlierResult(t *testing.T) {
 }
 
 func TestLoopRetriesRateLimitThenAnswers(t *testing.T) {
-	_, r := demoNamespace(t)
 	llm := openaitest.New(t)
 	llm.Script(openaitest.RateLimited(time.Second), openaitest.ServerError(), openaitest.Text("fine"))
 	rec := &recorder{}
 	start := time.Now()
-	if err := newTestLoop(t, llm, r, LoopOptions{}).Ask(context.Background(), &Conversation{}, "q", rec.emit); err != nil {
+	if err := newTestLoop(t, llm, &fakeCluster{}, &previewRecorder{}, LoopOptions{}).Ask(context.Background(), &Conversation{}, "q", rec.emit); err != nil {
 		t.Fatal(err)
 	}
 	if got := rec.answer(t).Text; got != "fine" {
@@ -234,11 +242,10 @@ func TestLoopRetriesRateLimitThenAnswers(t *testing.T) {
 }
 
 func TestLoopGivesUpWithClearErrorOnAuthFailure(t *testing.T) {
-	_, r := demoNamespace(t)
 	llm := openaitest.New(t)
 	cfg := openai.DefaultConfig("a-wrong-key")
 	cfg.BaseURL = llm.BaseURL()
-	l, err := NewLoop(openai.NewClientWithConfig(cfg), r, nil, LoopOptions{Model: openaitest.DefaultModel, RetryBackoff: time.Millisecond})
+	l, err := NewLoop(openai.NewClientWithConfig(cfg), &fakeCluster{}, nil, LoopOptions{Model: openaitest.DefaultModel, RetryBackoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/analyze"
 )
 
 // Offline is the brain used when no model is configured: it runs the
 // analyzers scoped to the question and reports their findings. It cannot
 // reason about open-ended questions, and says so.
 type Offline struct {
-	r       *kube.Reader
+	src     analyze.Source
 	preview Previewer
 }
 
@@ -23,8 +24,8 @@ var _ Brain = (*Offline)(nil)
 // NewOffline builds the analyzer-only brain. With a previewer, findings
 // whose evidence determines a fix (a near-miss Service name, say) come
 // with that fix as a proposal; previewer may be nil.
-func NewOffline(r *kube.Reader, previewer Previewer) *Offline {
-	return &Offline{r: r, preview: previewer}
+func NewOffline(src analyze.Source, previewer Previewer) *Offline {
+	return &Offline{src: src, preview: previewer}
 }
 
 // Name says which brain answers.
@@ -37,8 +38,8 @@ var (
 )
 
 // scopeFor reads a namespace and object names out of a question.
-func scopeFor(question string) kube.Scope {
-	var s kube.Scope
+func scopeFor(question string) analyze.Scope {
+	var s analyze.Scope
 	q := strings.ToLower(question)
 	if m := nsFlag.FindStringSubmatch(q); m != nil {
 		s.Namespace = m[1]
@@ -67,10 +68,10 @@ func (o *Offline) Ask(ctx context.Context, conv *Conversation, question string, 
 	}
 	emit(Progress{Tool: "analyze", Target: target})
 	start := time.Now()
-	fs, err := kube.Analyze(ctx, o.r, scope)
+	fs, err := analyze.Run(ctx, o.src, scope)
 	if err == nil && len(fs) == 0 && len(scope.Names) > 0 {
 		scope.Names = nil
-		fs, err = kube.Analyze(ctx, o.r, scope)
+		fs, err = analyze.Run(ctx, o.src, scope)
 	}
 	p := Progress{Tool: "analyze", Target: target, Done: true, Duration: time.Since(start)}
 	if err != nil {
@@ -113,7 +114,7 @@ func (o *Offline) propose(ctx context.Context, f kube.Finding, emit func(Event))
 	return true
 }
 
-func offlineSummary(fs []kube.Finding, s kube.Scope, proposed int) string {
+func offlineSummary(fs []kube.Finding, s analyze.Scope, proposed int) string {
 	where := "the cluster"
 	if s.Namespace != "" {
 		where = "namespace " + s.Namespace

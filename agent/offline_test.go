@@ -7,19 +7,19 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/analyze"
 )
 
 func TestScopeFor(t *testing.T) {
 	tests := []struct {
 		q    string
-		want kube.Scope
+		want analyze.Scope
 	}{
-		{"why is crashloop-app failing?", kube.Scope{Names: []string{"crashloop-app"}}},
-		{"what is wrong in namespace shop", kube.Scope{Namespace: "shop"}},
-		{"check pods -n payments", kube.Scope{Namespace: "payments"}},
-		{"is faulty-app ok in the staging namespace?", kube.Scope{Namespace: "staging", Names: []string{"faulty-app"}}},
-		{"is anything broken in the cluster?", kube.Scope{}},
+		{"why is crashloop-app failing?", analyze.Scope{Names: []string{"crashloop-app"}}},
+		{"what is wrong in namespace shop", analyze.Scope{Namespace: "shop"}},
+		{"check pods -n payments", analyze.Scope{Namespace: "payments"}},
+		{"is faulty-app ok in the staging namespace?", analyze.Scope{Namespace: "staging", Names: []string{"faulty-app"}}},
+		{"is anything broken in the cluster?", analyze.Scope{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {
@@ -56,12 +56,8 @@ func TestOfflineDiagnosesCrashloopApp(t *testing.T) {
 
 func TestOfflineDiagnosesFaultyAppAndProposesTheFix(t *testing.T) {
 	ns, r := demoNamespace(t)
-	fixer, err := kube.NewFixer(plane.Config(), kube.Policy{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	rec := &recorder{}
-	if err := NewOffline(r, fixer).Ask(context.Background(), &Conversation{}, "why is faulty-app not working in namespace "+ns+"?", rec.emit); err != nil {
+	if err := NewOffline(r, planeFixer(t)).Ask(context.Background(), &Conversation{}, "why is faulty-app not working in namespace "+ns+"?", rec.emit); err != nil {
 		t.Fatal(err)
 	}
 	var finding, proposal bool

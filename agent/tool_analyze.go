@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/analyze"
 )
 
 // analyzeTool runs the built-in analyzers: the quickest way to spot the
 // common failures.
-type analyzeTool struct{ r *kube.Reader }
+type analyzeTool struct{ r Cluster }
 
 type analyzeArgs struct {
 	Namespace string   `json:"namespace,omitempty" description:"omit for the whole cluster"`
@@ -32,7 +33,7 @@ func (analyzeTool) Target(a any) string {
 
 func (t analyzeTool) Run(ctx context.Context, a any) (Result, error) {
 	x := a.(*analyzeArgs)
-	fs, err := kube.Analyze(ctx, t.r, kube.Scope{Namespace: x.Namespace, Names: x.Names})
+	fs, err := analyze.Run(ctx, t.r, analyze.Scope{Namespace: x.Namespace, Names: x.Names})
 	if err != nil && len(fs) == 0 {
 		return Result{}, err
 	}

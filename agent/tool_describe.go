@@ -2,12 +2,10 @@ package agent
 
 import (
 	"context"
-
-	"github.com/kubertnetes/kubertnetes/kube"
 )
 
 // describeTool is `kubectl describe` for one object, events included.
-type describeTool struct{ r *kube.Reader }
+type describeTool struct{ r Cluster }
 
 type describeArgs struct {
 	Resource  string `json:"resource"`

@@ -7,7 +7,7 @@ import (
 )
 
 // eventsTool lists events, newest first.
-type eventsTool struct{ r *kube.Reader }
+type eventsTool struct{ r Cluster }
 
 type eventsArgs struct {
 	Namespace     string `json:"namespace,omitempty"`

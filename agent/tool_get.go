@@ -8,7 +8,7 @@ import (
 )
 
 // getTool lists objects of any kind as a table, or shows one as YAML.
-type getTool struct{ r *kube.Reader }
+type getTool struct{ r Cluster }
 
 type getArgs struct {
 	Resource      string `json:"resource" description:"pods, deploy, svc, nodes, a CRD…"`

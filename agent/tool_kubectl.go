@@ -3,14 +3,12 @@ package agent
 import (
 	"context"
 	"strings"
-
-	"github.com/kubertnetes/kubertnetes/kube"
 )
 
 // kubectlTool accepts a read-only kubectl command line, for everything the
 // typed tools do not cover (explain, top, api-resources, auth can-i,
 // rollout history) and for models that think in kubectl.
-type kubectlTool struct{ r *kube.Reader }
+type kubectlTool struct{ r Cluster }
 
 type kubectlArgs struct {
 	Command string `json:"command" description:"e.g. kubectl explain deploy.spec.strategy; no pipes"`

@@ -7,7 +7,7 @@ import (
 )
 
 // logsTool reads container logs.
-type logsTool struct{ r *kube.Reader }
+type logsTool struct{ r Cluster }
 
 type logsArgs struct {
 	Namespace    string `json:"namespace"`

@@ -13,7 +13,7 @@ import (
 )
 
 // Previewer turns a Fix into an approvable preview with a server-side dry
-// run. It never persists a change; *kube.Fixer satisfies it.
+// run. It never persists a change; *fixer.Fixer (kube/fixer) satisfies it.
 type Previewer interface {
 	Preview(ctx context.Context, fix kube.Fix) (*kube.Preview, error)
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/fixflow"
-	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/metrics"
 	"github.com/kubertnetes/kubertnetes/store"
 )
@@ -49,9 +48,9 @@ type Config struct {
 	// identities their approved fixes are applied as. Nil applies every
 	// fix as the fixer's own identity; when set, an approver without an
 	// entry cannot apply.
-	Impersonate map[string]kube.Identity
+	Impersonate map[string]fixflow.Identity
 	// Verify bounds the verification after a fix is applied.
-	Verify kube.VerifyOptions
+	Verify fixflow.VerifyOptions
 }
 
 // Price is what the model costs, in USD per million tokens.
@@ -69,12 +68,12 @@ type Deps struct {
 	API    *slack.Client
 	Socket *socketmode.Client
 	Brain  agent.Brain
-	// Fixer applies and verifies approved fixes; *kube.Fixer satisfies
+	// Fixer applies and verifies approved fixes; *fixer.Fixer satisfies
 	// it. Without one, proposals are shown but an approval applies nothing
 	// and says so.
 	Fixer fixflow.Fixer
 	// Auditor is optional.
-	Auditor kube.Auditor
+	Auditor fixflow.Auditor
 	Store   store.Store
 	Log     *zap.Logger
 	// Metrics is optional; without it the bot counts into a private registry.

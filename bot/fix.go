@@ -11,7 +11,6 @@ import (
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/fixflow"
-	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/metrics"
 )
 
@@ -105,11 +104,11 @@ func (p slackFixes) Note(ctx context.Context, conversation, text string) {
 
 // countingAuditor counts each step of a fix, then records it.
 type countingAuditor struct {
-	next    kube.Auditor
+	next    fixflow.Auditor
 	metrics *metrics.Metrics
 }
 
-func (a countingAuditor) Record(ctx context.Context, r kube.AuditRecord) {
+func (a countingAuditor) Record(ctx context.Context, r fixflow.AuditRecord) {
 	a.metrics.Approvals.WithLabelValues(string(r.Reason)).Inc()
 	if a.next != nil {
 		a.next.Record(ctx, r)

@@ -13,65 +13,66 @@ import (
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 )
 
-// fixer is a fake kube.Fixer: it records identities and audit reasons, can
+// fakeFixer is a fake fixer.Fixer: it records identities and audit reasons, can
 // report a conflict once, and verifies as told.
-type fixer struct {
+type fakeFixer struct {
 	mu       sync.Mutex
-	as       []kube.Identity
-	reasons  []kube.AuditReason
+	as       []fixer.Identity
+	reasons  []fixer.AuditReason
 	conflict bool // the next Apply reports ErrConflict
 	verified bool
 }
 
-func (f *fixer) Apply(_ context.Context, p kube.Preview, as kube.Identity) (kube.Applied, error) {
+func (f *fakeFixer) Apply(_ context.Context, p kube.Preview, as fixer.Identity) (fixer.Applied, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.conflict {
 		f.conflict = false
-		return kube.Applied{}, kube.ErrConflict
+		return fixer.Applied{}, fixer.ErrConflict
 	}
 	f.as = append(f.as, as)
 	dep := func(port string) *unstructured.Unstructured {
 		return &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": p.Fix.Target.Name},
 			"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "web", "env": []any{map[string]any{"name": "PORT", "value": port}}}}}}}}}
 	}
-	return kube.Applied{Preview: p, As: as, ResourceVersion: "43", At: time.Now(), Before: dep("eighty"), After: dep("8080")}, nil
+	return fixer.Applied{Preview: p, As: as, ResourceVersion: "43", At: time.Now(), Before: dep("eighty"), After: dep("8080")}, nil
 }
 
-func (f *fixer) Verify(context.Context, kube.Applied, kube.VerifyOptions) (kube.Verification, error) {
+func (f *fakeFixer) Verify(context.Context, fixer.Applied, fixer.VerifyOptions) (fixer.Verification, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.verified {
-		return kube.Verification{Verified: true, Seen: []string{"deployment web rolled out"}, Elapsed: time.Second}, nil
+		return fixer.Verification{Verified: true, Seen: []string{"deployment web rolled out"}, Elapsed: time.Second}, nil
 	}
-	return kube.Verification{Problems: []string{"pod web-1: container web is in CrashLoopBackOff"}, Elapsed: 2 * time.Second}, nil
+	return fixer.Verification{Problems: []string{"pod web-1: container web is in CrashLoopBackOff"}, Elapsed: 2 * time.Second}, nil
 }
 
-func (f *fixer) Repreview(_ context.Context, p kube.Preview) (*kube.Preview, error) {
+func (f *fakeFixer) Repreview(_ context.Context, p kube.Preview) (*kube.Preview, error) {
 	p.ResourceVersion, p.PatchHash = "50", "fresh0123456789"
 	return &p, nil
 }
 
-func (f *fixer) Preview(_ context.Context, fix kube.Fix) (*kube.Preview, error) {
+func (f *fakeFixer) Preview(_ context.Context, fix kube.Fix) (*kube.Preview, error) {
 	return &kube.Preview{Fix: fix, Kind: "Deployment", ResourceVersion: "44", PatchHash: "rollback0123456", Diff: "-  value: \"8080\"\n+  value: eighty"}, nil
 }
 
-func (f *fixer) Record(_ context.Context, r kube.AuditRecord) {
+func (f *fakeFixer) Record(_ context.Context, r fixer.AuditRecord) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reasons = append(f.reasons, r.Reason)
 }
 
-func (f *fixer) audited() []kube.AuditReason {
+func (f *fakeFixer) audited() []fixer.AuditReason {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.reasons)
 }
 
 // proposedWith starts a bot over f that proposes a fix, and returns the proposal message.
-func proposedWith(t *testing.T, cfg Config, f *fixer) (*harness, slacktest.Message) {
+func proposedWith(t *testing.T, cfg Config, f *fakeFixer) (*harness, slacktest.Message) {
 	t.Helper()
 	h := start(t, setup{cfg: cfg, applier: f})
 	h.brain.set(func(b *echoBrain) {
@@ -82,9 +83,9 @@ func proposedWith(t *testing.T, cfg Config, f *fixer) (*harness, slacktest.Messa
 }
 
 func TestApplyAsTheApproversIdentity(t *testing.T) {
-	f := &fixer{verified: true}
-	alice := kube.Identity{User: "alice@example.com", Groups: []string{"sre"}}
-	h, prop := proposedWith(t, Config{Approvers: []string{"UALICE1", "UBOB1"}, Impersonate: map[string]kube.Identity{"UALICE1": alice}}, f)
+	f := &fakeFixer{verified: true}
+	alice := fixer.Identity{User: "alice@example.com", Groups: []string{"sre"}}
+	h, prop := proposedWith(t, Config{Approvers: []string{"UALICE1", "UBOB1"}, Impersonate: map[string]fixer.Identity{"UALICE1": alice}}, f)
 
 	h.slack.ClickButton("C1", prop.TS, "UBOB1", actionApprove)
 	h.ephemeral(t, "C1", "UBOB1", "KUBERTNETES_IMPERSONATE does not map your id. Nothing was changed")
@@ -96,14 +97,14 @@ func TestApplyAsTheApproversIdentity(t *testing.T) {
 	if len(f.as) != 1 || f.as[0].User != "alice@example.com" {
 		t.Errorf("applied as %v, want once as alice", f.as)
 	}
-	want := []kube.AuditReason{kube.FixProposed, kube.FixApproved, kube.FixApplied, kube.FixVerified}
+	want := []fixer.AuditReason{fixer.FixProposed, fixer.FixApproved, fixer.FixApplied, fixer.FixVerified}
 	if got := f.audited(); !slices.Equal(got, want) {
 		t.Errorf("audited %v, want %v", got, want)
 	}
 }
 
 func TestConflictOffersAFreshProposal(t *testing.T) {
-	f := &fixer{conflict: true, verified: true}
+	f := &fakeFixer{conflict: true, verified: true}
 	h, prop := proposedWith(t, Config{Approvers: []string{"UAPPROVE1"}}, f)
 	h.slack.ClickButton("C1", prop.TS, "UAPPROVE1", actionApprove)
 	h.botMessage(t, "C1", prop.ThreadTS, "Here is a fresh preview of the same fix")
@@ -112,14 +113,14 @@ func TestConflictOffersAFreshProposal(t *testing.T) {
 	}, 10*time.Second)
 	h.slack.ClickButton("C1", fresh.TS, "UAPPROVE1", actionApprove)
 	h.botMessage(t, "C1", prop.ThreadTS, "Verified after")
-	want := []kube.AuditReason{kube.FixProposed, kube.FixApproved, kube.FixFailed, kube.FixProposed, kube.FixApproved, kube.FixApplied, kube.FixVerified}
+	want := []fixer.AuditReason{fixer.FixProposed, fixer.FixApproved, fixer.FixFailed, fixer.FixProposed, fixer.FixApproved, fixer.FixApplied, fixer.FixVerified}
 	if got := f.audited(); !slices.Equal(got, want) {
 		t.Errorf("audited %v, want %v", got, want)
 	}
 }
 
 func TestNotVerifiedOffersARollback(t *testing.T) {
-	f := &fixer{}
+	f := &fakeFixer{}
 	h, prop := proposedWith(t, Config{Approvers: []string{"UAPPROVE1"}}, f)
 	h.slack.ClickButton("C1", prop.TS, "UAPPROVE1", actionApprove)
 	h.botMessage(t, "C1", prop.ThreadTS, "Not verified after 2s; still wrong:\n• pod web-1: container web is in CrashLoopBackOff")
@@ -130,7 +131,7 @@ func TestNotVerifiedOffersARollback(t *testing.T) {
 	h.slack.WaitForMessage(t, "C1", prop.ThreadTS, func(m slacktest.Message) bool {
 		return m.TS == prop.TS && strings.Contains(string(m.BlocksJSON), "— not verified: pod web-1")
 	}, 10*time.Second)
-	want := []kube.AuditReason{kube.FixProposed, kube.FixApproved, kube.FixApplied, kube.FixNotVerified, kube.FixProposed}
+	want := []fixer.AuditReason{fixer.FixProposed, fixer.FixApproved, fixer.FixApplied, fixer.FixNotVerified, fixer.FixProposed}
 	if got := f.audited(); !slices.Equal(got, want) {
 		t.Errorf("audited %v, want %v", got, want)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/kubertnetes/kubertnetes/fixflow"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
@@ -105,26 +106,26 @@ func (a *fakeApplier) hold() (release func()) {
 	return sync.OnceFunc(func() { close(gate) })
 }
 
-func (a *fakeApplier) Apply(ctx context.Context, p kube.Preview, _ kube.Identity) (kube.Applied, error) {
+func (a *fakeApplier) Apply(ctx context.Context, p kube.Preview, _ fixflow.Identity) (fixer.Applied, error) {
 	a.mu.Lock()
 	gate := a.gate
 	a.mu.Unlock()
 	if gate != nil {
 		select {
 		case <-ctx.Done():
-			return kube.Applied{}, ctx.Err()
+			return fixer.Applied{}, ctx.Err()
 		case <-gate:
 		}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.applied = append(a.applied, p.Fix.Target.Name)
-	return kube.Applied{ResourceVersion: fmt.Sprint(100 + len(a.applied)), At: time.Now()}, nil
+	return fixer.Applied{ResourceVersion: fmt.Sprint(100 + len(a.applied)), At: time.Now()}, nil
 }
 
 // Verify sees the fix work at once.
-func (a *fakeApplier) Verify(context.Context, kube.Applied, kube.VerifyOptions) (kube.Verification, error) {
-	return kube.Verification{Verified: true, Seen: []string{"rolled out"}}, nil
+func (a *fakeApplier) Verify(context.Context, fixer.Applied, fixflow.VerifyOptions) (fixflow.Verification, error) {
+	return fixflow.Verification{Verified: true, Seen: []string{"rolled out"}}, nil
 }
 
 func (a *fakeApplier) Preview(_ context.Context, fix kube.Fix) (*kube.Preview, error) {
@@ -200,7 +201,7 @@ func start(t *testing.T, s setup) *harness {
 	api := slack.New(s.fake.BotToken(), slack.OptionAppLevelToken(s.fake.AppToken()), slack.OptionAPIURL(s.fake.APIURL()),
 		slack.OptionHTTPClient(&http.Client{Transport: sent}))
 	// An applier that also audits is used for that too.
-	au, _ := s.applier.(kube.Auditor)
+	au, _ := s.applier.(fixflow.Auditor)
 	if s.clock == nil {
 		s.clock = systemClock{}
 	}

@@ -8,14 +8,14 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kubertnetes/kubertnetes/agent"
-	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
 // apply applies an approved proposal (its state is Applying) as as, then
 // verifies it. A conflict brings a fresh preview, a failed verification a
 // rollback proposal; every step is audited, reported and noted.
-func (w *Workflow) apply(ctx context.Context, log *zap.Logger, rec Record, user string, as kube.Identity) {
+func (w *Workflow) apply(ctx context.Context, log *zap.Logger, rec Record, user string, as fixer.Identity) {
 	log = log.With(zap.String("as", as.String()))
 	if w.d.Fixer == nil {
 		w.transition(ctx, log, rec, store.Applying, store.Failed, user)
@@ -23,14 +23,14 @@ func (w *Workflow) apply(ctx context.Context, log *zap.Logger, rec Record, user 
 		return
 	}
 	log.Info("fix approved; applying")
-	w.audit(ctx, kube.FixApproved, rec, user, as, "applying", "")
+	w.audit(ctx, fixer.FixApproved, rec, user, as, "applying", "")
 	w.d.Presenter.Report(ctx, rec, Report{Stage: Applying, By: user, As: as, At: w.d.Now()})
 	applied, err := w.d.Fixer.Apply(ctx, rec.Change.Preview, as)
 	if err != nil {
 		w.transition(ctx, log, rec, store.Applying, store.Failed, user)
 		why := userSafe(log, "apply failed", err)
-		w.audit(ctx, kube.FixFailed, rec, user, as, err.Error(), "")
-		rep := Report{Stage: Failed, By: user, As: as, Err: why, Conflict: errors.Is(err, kube.ErrConflict)}
+		w.audit(ctx, fixer.FixFailed, rec, user, as, err.Error(), "")
+		rep := Report{Stage: Failed, By: user, As: as, Err: why, Conflict: errors.Is(err, fixer.ErrConflict)}
 		var next *agent.Proposal
 		if rep.Conflict {
 			next, rep.NextErr = w.freshPreview(ctx, rec)
@@ -47,14 +47,14 @@ func (w *Workflow) apply(ctx context.Context, log *zap.Logger, rec Record, user 
 		log.Error("the fix was applied but its state could not be recorded as applied")
 	}
 	log.Info("fix applied", zap.String("resource_version", applied.ResourceVersion))
-	w.audit(ctx, kube.FixApplied, rec, user, as, "resourceVersion "+applied.ResourceVersion, applied.UID)
+	w.audit(ctx, fixer.FixApplied, rec, user, as, "resourceVersion "+applied.ResourceVersion, applied.UID)
 	w.d.Presenter.Report(ctx, rec, Report{Stage: Applied, By: user, As: as, At: applied.At, Applied: &applied})
 	w.verify(ctx, log, rec, user, applied)
 }
 
 // verify watches the applied fix and reports the outcome; when it is not
 // verified it offers the rollback.
-func (w *Workflow) verify(ctx context.Context, log *zap.Logger, rec Record, user string, applied kube.Applied) {
+func (w *Workflow) verify(ctx context.Context, log *zap.Logger, rec Record, user string, applied fixer.Applied) {
 	target := rec.Fix().Target
 	base := Report{By: user, As: applied.As, At: applied.At, Applied: &applied}
 	wctx, cancel := w.d.Watch(ctx)
@@ -72,13 +72,13 @@ func (w *Workflow) verify(ctx context.Context, log *zap.Logger, rec Record, user
 	rep := base
 	rep.Verification = &v
 	if v.Verified {
-		w.audit(ctx, kube.FixVerified, rec, user, applied.As, summary, applied.UID)
+		w.audit(ctx, fixer.FixVerified, rec, user, applied.As, summary, applied.UID)
 		rep.Stage = Verified
 		w.d.Presenter.Report(ctx, rec, rep)
 		w.note(ctx, rec, fmt.Sprintf("The user %s approved proposal %s; it was APPLIED to %s and VERIFIED: %s.", w.d.Name(user), rec.ID, target, summary))
 		return
 	}
-	w.audit(ctx, kube.FixNotVerified, rec, user, applied.As, summary, applied.UID)
+	w.audit(ctx, fixer.FixNotVerified, rec, user, applied.As, summary, applied.UID)
 	rep.Stage = NotVerified
 	rep.Next, rep.NextErr = w.rollback(ctx, applied, v)
 	w.d.Presenter.Report(ctx, rec, rep)
@@ -93,8 +93,8 @@ func (w *Workflow) verify(ctx context.Context, log *zap.Logger, rec Record, user
 }
 
 // rollback previews the inverse of an applied fix, or says why there is none.
-func (w *Workflow) rollback(ctx context.Context, a kube.Applied, v kube.Verification) (*agent.Proposal, string) {
-	fix, err := kube.Rollback(a, v.Reason())
+func (w *Workflow) rollback(ctx context.Context, a fixer.Applied, v fixer.Verification) (*agent.Proposal, string) {
+	fix, err := fixer.Rollback(a, v.Reason())
 	if err != nil {
 		return nil, err.Error()
 	}
@@ -132,7 +132,7 @@ func (w *Workflow) offer(ctx context.Context, rec Record, p agent.Proposal, orig
 // anything else as a short sentence with a reference, the cause logged
 // under it.
 func userSafe(log *zap.Logger, what string, err error) string {
-	for _, known := range []error{kube.ErrConflict, kube.ErrForbidden, kube.ErrRefused, kube.ErrNoRollback} {
+	for _, known := range []error{fixer.ErrConflict, fixer.ErrForbidden, fixer.ErrRefused, fixer.ErrNoRollback} {
 		if errors.Is(err, known) {
 			log.Warn(what, zap.Error(err))
 			return err.Error()

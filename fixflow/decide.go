@@ -8,7 +8,7 @@ import (
 	"go.uber.org/zap"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
@@ -108,7 +108,7 @@ func (w *Workflow) reject(ctx context.Context, log *zap.Logger, d Decision, rec 
 		return
 	}
 	log.Info("fix rejected")
-	w.audit(ctx, kube.FixRejected, rec, d.User, kube.Identity{}, "not applied", "")
+	w.audit(ctx, fixer.FixRejected, rec, d.User, fixer.Identity{}, "not applied", "")
 	w.d.Presenter.Report(ctx, rec, Report{Stage: Rejected, By: d.User, At: w.d.Now()})
 	fix := rec.Fix()
 	w.note(ctx, rec, fmt.Sprintf("The user %s REJECTED proposal %s (%s on %s); it was not applied. Do not propose the same change again; ask what they prefer or look for another cause.", w.d.Name(d.User), rec.ID, fix.Operation, fix.Target))
@@ -127,20 +127,20 @@ func (w *Workflow) transition(ctx context.Context, log *zap.Logger, rec Record, 
 }
 
 // identity is who user's approved fixes are applied as.
-func (w *Workflow) identity(user string) (kube.Identity, bool) {
+func (w *Workflow) identity(user string) (fixer.Identity, bool) {
 	if w.r.Identities == nil {
-		return kube.Identity{}, true
+		return fixer.Identity{}, true
 	}
 	id, ok := w.r.Identities[user]
 	return id, ok
 }
 
 // audit records a step; the Auditor logs its own failures.
-func (w *Workflow) audit(ctx context.Context, reason kube.AuditReason, rec Record, decidedBy string, as kube.Identity, result string, uid types.UID) {
+func (w *Workflow) audit(ctx context.Context, reason fixer.AuditReason, rec Record, decidedBy string, as fixer.Identity, result string, uid types.UID) {
 	if w.d.Auditor == nil {
 		return
 	}
-	r := kube.AuditRecord{Reason: reason, Proposal: rec.ID, Preview: rec.Change.Preview, UID: uid, As: as, Result: result}
+	r := fixer.AuditRecord{Reason: reason, Proposal: rec.ID, Preview: rec.Change.Preview, UID: uid, As: as, Result: result}
 	if rec.Requester != "" {
 		r.RequestedBy = w.d.Principal(rec.Requester)
 	}

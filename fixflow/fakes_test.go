@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
@@ -20,7 +21,7 @@ import (
 type fakeFixer struct {
 	mu       sync.Mutex
 	applied  []kube.Preview
-	as       []kube.Identity
+	as       []fixer.Identity
 	applyErr error
 	verified bool
 	// verifyBlocks makes Verify wait for its context (a person watching
@@ -41,30 +42,30 @@ func (f *fakeFixer) Repreview(ctx context.Context, p kube.Preview) (*kube.Previe
 	return f.Preview(ctx, p.Fix)
 }
 
-func (f *fakeFixer) Apply(_ context.Context, p kube.Preview, as kube.Identity) (kube.Applied, error) {
+func (f *fakeFixer) Apply(_ context.Context, p kube.Preview, as fixer.Identity) (fixer.Applied, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.applyErr != nil {
-		return kube.Applied{}, f.applyErr
+		return fixer.Applied{}, f.applyErr
 	}
 	f.applied = append(f.applied, p)
 	f.as = append(f.as, as)
-	return kube.Applied{Preview: p, As: as, UID: "uid-1", ResourceVersion: "8", At: time.Unix(1700000000, 0),
+	return fixer.Applied{Preview: p, As: as, UID: "uid-1", ResourceVersion: "8", At: time.Unix(1700000000, 0),
 		Before: deployment("eighty"), After: deployment("81")}, nil
 }
 
-func (f *fakeFixer) Verify(ctx context.Context, _ kube.Applied, _ kube.VerifyOptions) (kube.Verification, error) {
+func (f *fakeFixer) Verify(ctx context.Context, _ fixer.Applied, _ fixer.VerifyOptions) (fixer.Verification, error) {
 	f.mu.Lock()
 	blocks, ok := f.verifyBlocks, f.verified
 	f.mu.Unlock()
 	if blocks {
 		<-ctx.Done()
-		return kube.Verification{}, ctx.Err()
+		return fixer.Verification{}, ctx.Err()
 	}
 	if ok {
-		return kube.Verification{Verified: true, Seen: []string{"rollout complete", "1/1 pods ready"}, Elapsed: 3 * time.Second}, nil
+		return fixer.Verification{Verified: true, Seen: []string{"rollout complete", "1/1 pods ready"}, Elapsed: 3 * time.Second}, nil
 	}
-	return kube.Verification{Problems: []string{"pod web-1: container web CrashLoopBackOff"}, Elapsed: 6 * time.Second}, nil
+	return fixer.Verification{Problems: []string{"pod web-1: container web CrashLoopBackOff"}, Elapsed: 6 * time.Second}, nil
 }
 
 func (f *fakeFixer) applies() int {
@@ -151,19 +152,19 @@ func (p *recorder) allNotes() string {
 // auditLog records audit reasons in order.
 type auditLog struct {
 	mu      sync.Mutex
-	records []kube.AuditRecord
+	records []fixer.AuditRecord
 }
 
-func (a *auditLog) Record(_ context.Context, r kube.AuditRecord) {
+func (a *auditLog) Record(_ context.Context, r fixer.AuditRecord) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.records = append(a.records, r)
 }
 
-func (a *auditLog) reasons() []kube.AuditReason {
+func (a *auditLog) reasons() []fixer.AuditReason {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var out []kube.AuditReason
+	var out []fixer.AuditReason
 	for _, r := range a.records {
 		out = append(out, r.Reason)
 	}

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/kubertnetes/kubertnetes/agent"
-	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 )
 
 // Stage is where a decided proposal has got to.
@@ -69,16 +69,16 @@ type Report struct {
 	// TTL is the approval window, for Expired.
 	TTL time.Duration
 	// As is the identity the change is applied as.
-	As kube.Identity
+	As fixer.Identity
 	// Err is why it failed, a sentence a person can act on.
 	Err string
 	// Conflict is set when the object changed since the preview; a fresh
 	// preview follows when NextErr is empty.
 	Conflict bool
 	// Applied is the applied change, from Applied on.
-	Applied *kube.Applied
+	Applied *fixer.Applied
 	// Verification is its outcome, for Verified and NotVerified.
-	Verification *kube.Verification
+	Verification *fixer.Verification
 	// Next is the proposal offered after this one (a fresh preview or a
 	// rollback); NextErr why none could be offered.
 	Next    *agent.Proposal

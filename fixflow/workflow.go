@@ -11,15 +11,16 @@ import (
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
-// Fixer previews, applies and verifies fixes; *kube.Fixer satisfies it.
+// Fixer previews, applies and verifies fixes; *fixer.Fixer satisfies it.
 type Fixer interface {
 	Preview(ctx context.Context, fix kube.Fix) (*kube.Preview, error)
 	Repreview(ctx context.Context, p kube.Preview) (*kube.Preview, error)
-	Apply(ctx context.Context, p kube.Preview, as kube.Identity) (kube.Applied, error)
-	Verify(ctx context.Context, a kube.Applied, opts kube.VerifyOptions) (kube.Verification, error)
+	Apply(ctx context.Context, p kube.Preview, as fixer.Identity) (fixer.Applied, error)
+	Verify(ctx context.Context, a fixer.Applied, opts fixer.VerifyOptions) (fixer.Verification, error)
 }
 
 // Store keeps proposals and their states; store.Store satisfies it.
@@ -70,9 +71,9 @@ type Rules struct {
 	// Identities maps deciders to the Kubernetes identity their approved
 	// fixes are applied as. Nil applies every fix as the fixer's own
 	// identity; when set, an approver without an entry cannot apply.
-	Identities map[string]kube.Identity
+	Identities map[string]fixer.Identity
 	// Verify bounds the verification after a fix is applied.
-	Verify kube.VerifyOptions
+	Verify fixer.VerifyOptions
 }
 
 // Deps are the workflow's collaborators.
@@ -83,7 +84,7 @@ type Deps struct {
 	Store     Store
 	Presenter Presenter
 	// Auditor is optional.
-	Auditor kube.Auditor
+	Auditor fixer.Auditor
 	Log     *zap.Logger
 	// Name is how a person is named in what people and the model read
 	// (Slack: "<@U123>"); default the id itself.
@@ -199,7 +200,7 @@ func (w *Workflow) propose(ctx context.Context, at Place, p agent.Proposal, orig
 	if err := w.d.Store.SaveProposal(ctx, rec.Proposal); err != nil {
 		return fmt.Errorf("record proposal %s: %w", p.ID, err)
 	}
-	w.audit(ctx, kube.FixProposed, rec, "", kube.Identity{}, "awaiting approval", "")
+	w.audit(ctx, fixer.FixProposed, rec, "", fixer.Identity{}, "awaiting approval", "")
 	if err := w.d.Presenter.Offer(ctx, rec); err != nil {
 		return fmt.Errorf("show proposal %s: %w", p.ID, err)
 	}

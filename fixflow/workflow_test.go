@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
@@ -28,7 +28,7 @@ func TestApprovedFixIsAppliedVerifiedAuditedAndNoted(t *testing.T) {
 	if f.fixer.applies() != 1 || f.state(t, "fix-1") != store.Applied {
 		t.Errorf("applied %d times, state %s; want once, applied", f.fixer.applies(), f.state(t, "fix-1"))
 	}
-	want := []kube.AuditReason{kube.FixProposed, kube.FixApproved, kube.FixApplied, kube.FixVerified}
+	want := []fixer.AuditReason{fixer.FixProposed, fixer.FixApproved, fixer.FixApplied, fixer.FixVerified}
 	if diff := cmp.Diff(want, f.audit.reasons()); diff != "" {
 		t.Errorf("audit (-want +got):\n%s", diff)
 	}
@@ -56,7 +56,7 @@ func TestWhoMayDecide(t *testing.T) {
 		{"requester approving when forbidden", Rules{RequesterCannotApprove: true}, "UREQUESTER", true, "someone else must approve"},
 		{"requester rejecting when forbidden", Rules{RequesterCannotApprove: true}, "UREQUESTER", false, ""},
 		{"requester approving by default", Rules{}, "UREQUESTER", true, ""},
-		{"approver without an identity", Rules{Identities: map[string]kube.Identity{"UREQUESTER": {User: "req"}}}, "UAPPROVER", true, "KUBERTNETES_IMPERSONATE does not map your id"},
+		{"approver without an identity", Rules{Identities: map[string]fixer.Identity{"UREQUESTER": {User: "req"}}}, "UAPPROVER", true, "KUBERTNETES_IMPERSONATE does not map your id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,8 +84,8 @@ func TestWhoMayDecide(t *testing.T) {
 }
 
 func TestFixIsAppliedAsTheApproversIdentity(t *testing.T) {
-	alice := kube.Identity{User: "alice@example.com", Groups: []string{"sre"}}
-	f := newFlow(t, Rules{Identities: map[string]kube.Identity{"UAPPROVER": alice}})
+	alice := fixer.Identity{User: "alice@example.com", Groups: []string{"sre"}}
+	f := newFlow(t, Rules{Identities: map[string]fixer.Identity{"UAPPROVER": alice}})
 	f.decide(t, "UAPPROVER", true)
 	if len(f.fixer.as) != 1 || !cmp.Equal(f.fixer.as[0], alice) {
 		t.Errorf("applied as %v, want %v", f.fixer.as, alice)
@@ -105,7 +105,7 @@ func TestRejectionChangesNothingAndTellsTheModelNotToInsist(t *testing.T) {
 	if n := f.pres.allNotes(); !strings.Contains(n, "REJECTED proposal fix-1") || !strings.Contains(n, "Do not propose the same change again") {
 		t.Errorf("the model was told %q", n)
 	}
-	if diff := cmp.Diff([]kube.AuditReason{kube.FixProposed, kube.FixRejected}, f.audit.reasons()); diff != "" {
+	if diff := cmp.Diff([]fixer.AuditReason{fixer.FixProposed, fixer.FixRejected}, f.audit.reasons()); diff != "" {
 		t.Errorf("audit (-want +got):\n%s", diff)
 	}
 }
@@ -152,7 +152,7 @@ func TestConcurrentApprovalsApplyOnce(t *testing.T) {
 
 func TestConflictOffersAFreshPreview(t *testing.T) {
 	f := newFlow(t, Rules{})
-	f.fixer.applyErr = kube.ErrConflict
+	f.fixer.applyErr = fixer.ErrConflict
 	f.decide(t, "UAPPROVER", true)
 	if diff := cmp.Diff([]Stage{Applying, Failed}, f.pres.stages()); diff != "" {
 		t.Fatalf("reports (-want +got):\n%s", diff)
@@ -179,8 +179,8 @@ func TestFailedApplyIsReportedWithoutAFollowUp(t *testing.T) {
 		want     string // what the approver and the model are told
 		withheld string // what they must not see
 	}{
-		{"RBAC refusal names the identity", fmt.Errorf("apply deployment/web in shop as alice: %w, nothing was applied", kube.ErrForbidden), "as alice: the cluster's RBAC refused it", ""},
-		{"policy refusal says why", fmt.Errorf("%w: Secrets may not be changed", kube.ErrRefused), "Secrets may not be changed", ""},
+		{"RBAC refusal names the identity", fmt.Errorf("apply deployment/web in shop as alice: %w, nothing was applied", fixer.ErrForbidden), "as alice: the cluster's RBAC refused it", ""},
+		{"policy refusal says why", fmt.Errorf("%w: Secrets may not be changed", fixer.ErrRefused), "Secrets may not be changed", ""},
 		{"anything else gets a reference", errors.New("Patch https://10.0.0.1:6443/apis/apps/v1: dial tcp: token=s3cr3t"), "(ref ", "s3cr3t"},
 	}
 	for _, tt := range tests {

@@ -11,7 +11,7 @@ import (
 )
 
 // APIResources lists the resource types the cluster serves, like
-// `kubectl api-resources`, CRDs included and the simulation's own hidden.
+// `kubectl api-resources`, CRDs included and hidden API groups left out.
 func (r *Reader) APIResources(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -24,7 +24,7 @@ func (r *Reader) APIResources(ctx context.Context) (string, error) {
 	var rows []row
 	for _, l := range lists {
 		gv, perr := schema.ParseGroupVersion(l.GroupVersion)
-		if perr != nil || gv.Group == simulationGroup {
+		if perr != nil || r.resolve.hides(gv.Group) {
 			continue
 		}
 		for _, res := range l.APIResources {

@@ -45,7 +45,7 @@ func TestSplitWords(t *testing.T) {
 }
 
 func TestCommandRefusesEveryMutatingVerb(t *testing.T) {
-	r, err := NewReader(plane.Config(), ReaderOptions{})
+	r, err := NewReader(plane.Config(), ReaderOptions{Hidden: simulator})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestCommandReadVerbsOnTheRealCluster(t *testing.T) {
 	if err := k3dcluster.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewReader(plane.Config(), ReaderOptions{})
+	r, err := NewReader(plane.Config(), ReaderOptions{Hidden: simulator})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func (r *Reader) Describe(ctx context.Context, resource, namespace, name string)
 	}
 	out, err := d.Describe(ns, name, describe.DescriberSettings{ShowEvents: true, ChunkSize: 500})
 	if err != nil {
-		return "", describeErr(err, m.Resource.Resource, ns, name)
+		return "", ReadError(err, m.Resource.Resource, ns, name)
 	}
 	return r.redact.Text(out), nil
 }

@@ -6,14 +6,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 )
 
 func TestDescribe(t *testing.T) {
 	t.Parallel()
 	ns := plane.Namespace(t)
-	loadDemo(t, ns)
+	plane.LoadDemo(t, ns)
 	r := newReader(t)
-	pod := waitPods(t, ns, "app=crashloop-app", 1, crashLooping)[0].Name
+	pod := plane.WaitPods(t, ns, "app=crashloop-app", 1, kubetest.CrashLooping)[0].Name
 
 	tests := []struct {
 		resource, namespace, name string
@@ -78,7 +80,7 @@ func TestDescribeErrors(t *testing.T) {
 	t.Parallel()
 	ns := plane.Namespace(t)
 	r := newReader(t)
-	nobody, err := NewReader(plane.User(t, "nobody"), ReaderOptions{})
+	nobody, err := NewReader(plane.User(t, "nobody"), ReaderOptions{Hidden: simulator})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,10 +19,12 @@ import (
 type EventsRequest struct {
 	Namespace     string
 	AllNamespaces bool
-	Kind          string
-	Name          string
-	WarningsOnly  bool
-	Limit         int
+	// Kind as a user would write it (pod, cj, hpa, configmaps, Deployment):
+	// resolved by discovery to the Kind events carry.
+	Kind         string
+	Name         string
+	WarningsOnly bool
+	Limit        int
 }
 
 // EventList returns events newest first.
@@ -36,17 +38,21 @@ func (r *Reader) EventList(ctx context.Context, req EventsRequest) ([]corev1.Eve
 		sel["involvedObject.name"] = req.Name
 	}
 	if req.Kind != "" {
-		sel["involvedObject.kind"] = canonicalKind(req.Kind)
+		m, err := r.mapping(req.Kind)
+		if err != nil {
+			return nil, fmt.Errorf("events of kind %q: %w", req.Kind, err)
+		}
+		sel["involvedObject.kind"] = m.GroupVersionKind.Kind
 	}
 	if req.WarningsOnly {
 		sel["type"] = corev1.EventTypeWarning
 	}
 	list, err := r.core.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: sel.AsSelector().String()})
 	if err != nil {
-		return nil, describeErr(err, "events", ns, "")
+		return nil, ReadError(err, "events", ns, "")
 	}
 	evs := list.Items
-	sort.SliceStable(evs, func(i, j int) bool { return eventTime(evs[j]).Before(eventTime(evs[i])) })
+	sort.SliceStable(evs, func(i, j int) bool { return EventTime(evs[j]).Before(EventTime(evs[i])) })
 	if req.Limit > 0 && len(evs) > req.Limit {
 		evs = evs[:req.Limit]
 	}
@@ -77,13 +83,15 @@ func (r *Reader) Events(ctx context.Context, req EventsRequest) (string, error) 
 		if req.AllNamespaces {
 			obj = e.Namespace + "/" + obj
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", duration.HumanDuration(now.Sub(eventTime(e))), e.Type, e.Reason, obj, max(e.Count, 1), strings.ReplaceAll(e.Message, "\n", " "))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", duration.HumanDuration(now.Sub(EventTime(e))), e.Type, e.Reason, obj, max(e.Count, 1), strings.ReplaceAll(e.Message, "\n", " "))
 	}
 	w.Flush()
 	return b.String(), nil
 }
 
-func eventTime(e corev1.Event) time.Time {
+// EventTime is when e last happened: its series' last observation if set,
+// else its last timestamp, else its event time, else its creation.
+func EventTime(e corev1.Event) time.Time {
 	switch {
 	case e.Series != nil && !e.Series.LastObservedTime.IsZero():
 		return e.Series.LastObservedTime.Time
@@ -94,32 +102,4 @@ func eventTime(e corev1.Event) time.Time {
 	default:
 		return e.CreationTimestamp.Time
 	}
-}
-
-// canonicalKind turns "pods", "deploy", "deployment" into the Kind events use.
-func canonicalKind(k string) string {
-	switch strings.ToLower(k) {
-	case "po", "pod", "pods":
-		return "Pod"
-	case "deploy", "deployment", "deployments":
-		return "Deployment"
-	case "rs", "replicaset", "replicasets":
-		return "ReplicaSet"
-	case "svc", "service", "services":
-		return "Service"
-	case "no", "node", "nodes":
-		return "Node"
-	case "pvc", "persistentvolumeclaim", "persistentvolumeclaims":
-		return "PersistentVolumeClaim"
-	case "sts", "statefulset", "statefulsets":
-		return "StatefulSet"
-	case "ds", "daemonset", "daemonsets":
-		return "DaemonSet"
-	case "job", "jobs":
-		return "Job"
-	}
-	if k == "" {
-		return k
-	}
-	return strings.ToUpper(k[:1]) + k[1:]
 }

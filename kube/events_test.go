@@ -1,10 +1,13 @@
 package kube
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -128,7 +131,7 @@ func TestEvents(t *testing.T) {
 	})
 
 	t.Run("forbidden", func(t *testing.T) {
-		nobody, err := NewReader(plane.User(t, "nobody"), ReaderOptions{})
+		nobody, err := NewReader(plane.User(t, "nobody"), ReaderOptions{Hidden: simulator})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,22 +161,101 @@ func TestEventTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := eventTime(tt.e); !got.Equal(tt.want) {
+			if got := EventTime(tt.e); !got.Equal(tt.want) {
 				t.Errorf("eventTime = %v, want %v", got, tt.want)
 			}
 		})
 	}
 }
 
-func TestCanonicalKind(t *testing.T) {
-	tests := map[string]string{
-		"po": "Pod", "pods": "Pod", "Pod": "Pod", "deploy": "Deployment", "Deployments": "Deployment",
-		"rs": "ReplicaSet", "svc": "Service", "no": "Node", "pvc": "PersistentVolumeClaim",
-		"sts": "StatefulSet", "ds": "DaemonSet", "jobs": "Job", "cronJob": "CronJob", "": "",
+// TestEventsOfAKindByTheNamesUsersType records an Event against a CronJob,
+// an HPA and a ConfigMap of the same name, and finds each by the names
+// people and models type for its kind (the involvedObject.kind selector
+// needs the exact Kind: "Cronjob" or "Hpa" would find nothing).
+func TestEventsOfAKindByTheNamesUsersType(t *testing.T) {
+	t.Parallel()
+	ns := plane.Namespace(t)
+	cs := plane.Clientset(t)
+	ctx := t.Context()
+	const name = "report"
+	if _, err := cs.BatchV1().CronJobs(ns).Create(ctx, &batchv1.CronJob{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: batchv1.CronJobSpec{Schedule: "0 3 * * *", JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{
+			Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{{Name: "report", Image: "registry.example/report:1"}}},
+		}}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
 	}
-	for in, want := range tests {
-		if got := canonicalKind(in); got != want {
-			t.Errorf("canonicalKind(%q) = %q, want %q", in, got, want)
+	if _, err := cs.AutoscalingV2().HorizontalPodAutoscalers(ns).Create(ctx, &autoscalingv2.HorizontalPodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: name},
+			MaxReplicas:    3,
+		},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	now := metav1.Now()
+	recorded := map[string]bool{}
+	for _, o := range []struct{ apiVersion, kind, reason string }{
+		{"batch/v1", "CronJob", "MissedSchedule"},
+		{"autoscaling/v2", "HorizontalPodAutoscaler", "FailedGetResourceMetric"},
+		{"v1", "ConfigMap", "Rotated"},
+	} {
+		if _, err := cs.CoreV1().Events(ns).Create(ctx, &corev1.Event{
+			ObjectMeta:     metav1.ObjectMeta{GenerateName: name + "."},
+			InvolvedObject: corev1.ObjectReference{APIVersion: o.apiVersion, Kind: o.kind, Namespace: ns, Name: name},
+			Type:           corev1.EventTypeWarning, Reason: o.reason, Message: "about the " + o.kind, Count: 1,
+			Source:         corev1.EventSource{Component: "test"},
+			FirstTimestamp: now, LastTimestamp: now,
+		}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
 		}
+		recorded[o.reason] = true
 	}
+	r := newReader(t)
+	tests := []struct{ kind, object, reason string }{
+		{"cronjob", "cronjob/report", "MissedSchedule"},
+		{"cj", "cronjob/report", "MissedSchedule"},
+		{"CronJob", "cronjob/report", "MissedSchedule"},
+		{"hpa", "horizontalpodautoscaler/report", "FailedGetResourceMetric"},
+		{"horizontalpodautoscalers", "horizontalpodautoscaler/report", "FailedGetResourceMetric"},
+		{"configmap", "configmap/report", "Rotated"},
+		{"cm", "configmap/report", "Rotated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			out, err := r.Events(t.Context(), EventsRequest{Namespace: ns, Kind: tt.kind, Name: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Controllers record events of their own (the HPA's
+			// FailedGetScale): every row must be about the object of the
+			// kind asked for, and of the events recorded here only its own.
+			var got []string
+			if out != "No events found." {
+				_, rows := tableRows(t, out)
+				for _, row := range rows {
+					if row[3] != tt.object {
+						t.Errorf("events of %s list one about %s", tt.kind, row[3])
+					}
+					if recorded[row[2]] {
+						got = append(got, row[2])
+					}
+				}
+			}
+			if diff := cmp.Diff([]string{tt.reason}, got); diff != "" {
+				t.Errorf("events of %s/%s (-want +got):\n%s\n%s", tt.kind, name, diff, out)
+			}
+		})
+	}
+	t.Run("unknown kind", func(t *testing.T) {
+		_, err := r.Events(t.Context(), EventsRequest{Namespace: ns, Kind: "cronjobz", Name: name})
+		if err == nil || !strings.Contains(err.Error(), `the server doesn't have a resource type "cronjobz"`) {
+			t.Errorf("error %v, want the resource type named as unknown", err)
+		}
+	})
 }

@@ -23,7 +23,7 @@ func (r *Reader) Explain(ctx context.Context, path string, recursive bool) (stri
 	if err != nil {
 		return "", fmt.Errorf("explain %q: %w", path, err)
 	}
-	if gvr.Group == simulationGroup {
+	if r.resolve.hides(gvr.Group) {
 		return "", fmt.Errorf("the server doesn't have a resource type %q", path)
 	}
 	var buf bytes.Buffer

@@ -51,7 +51,7 @@ type Resources struct {
 }
 
 // Fix is a typed change proposal. It is data: nothing applies it but an
-// approval reaching Fixer.Apply.
+// approval reaching the fixer (kube/fixer).
 type Fix struct {
 	Target    Target    `json:"target"`
 	Operation Operation `json:"operation"`

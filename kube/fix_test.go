@@ -4,11 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/google/go-cmp/cmp"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/types"
 )
 
 func TestFixValidate(t *testing.T) {
@@ -53,97 +48,30 @@ func TestFixValidate(t *testing.T) {
 	}
 }
 
-func TestPolicyCheck(t *testing.T) {
-	fix := func(ns string) Fix { return Fix{Target: Target{Namespace: ns}} }
-	tests := []struct {
-		name   string
-		policy Policy
-		fix    Fix
-		kind   string
-		want   string // the start of the refusal; "" when allowed
-	}{
-		{"deployment", Policy{}, fix("shop"), "Deployment", ""},
-		{"configmap", Policy{}, fix("shop"), "ConfigMap", ""},
-		{"statefulset", Policy{}, fix("shop"), "StatefulSet", ""},
-		{"secret", Policy{}, fix("shop"), "Secret", "policy: kubertnetes does not propose changes to Secret objects"},
-		{"node", Policy{}, fix("shop"), "Node", "policy: kubertnetes does not propose changes to Node objects"},
-		{"cluster role", Policy{}, fix("shop"), "ClusterRole", "policy: kubertnetes does not propose changes to ClusterRole objects"},
-		{"role binding", Policy{}, fix("shop"), "RoleBinding", "policy: kubertnetes does not propose changes to RoleBinding objects"},
-		{"kube-system", Policy{}, fix("kube-system"), "Deployment", "policy: changes in namespace kube-system are refused unless allowed in configuration"},
-		{"kube-public", Policy{AllowNamespaces: []string{"kube-system"}}, fix("kube-public"), "ConfigMap", "policy: changes in namespace kube-public are refused"},
-		{"kube-system allowed", Policy{AllowNamespaces: []string{"kube-system"}}, fix("kube-system"), "Deployment", ""},
-		{"allowed namespace does not allow a kind", Policy{AllowNamespaces: []string{"kube-system"}}, fix("kube-system"), "Secret", "policy: kubertnetes does not propose changes to Secret objects"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			gk, namespaced := resolvedKind(tt.kind)
-			err := tt.policy.Check(tt.fix, gk, namespaced)
-			switch {
-			case tt.want == "" && err != nil:
-				t.Errorf("Check refused: %v", err)
-			case tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.want)):
-				t.Errorf("Check = %v, want a refusal starting %q", err, tt.want)
-			}
-		})
-	}
-}
-
-func TestFixPatch(t *testing.T) {
-	cur := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "apps/v1", "kind": "Deployment",
-		"metadata": map[string]any{"name": "api", "namespace": "shop", "resourceVersion": "42"},
-		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{
-			map[string]any{"name": "api"}, map[string]any{"name": "sidecar"},
-		}}}},
-	}}
+func TestFixValidateNewOperations(t *testing.T) {
 	target := Target{Kind: "deployment", Namespace: "shop", Name: "api"}
-	three := int32(3)
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("CET", 3600))
 	tests := []struct {
-		name    string
-		fix     Fix
-		wantPT  types.PatchType
-		want    string
-		wantErr string
+		name string
+		fix  Fix
+		want string
 	}{
-		{"set-env, keys sorted", Fix{Target: target, Operation: OpSetEnv, Container: "api", Env: map[string]string{"Z": "1", "A": "2"}},
-			types.StrategicMergePatchType, `{"metadata":{"resourceVersion":"42"},"spec":{"template":{"spec":{"containers":[{"env":[{"name":"A","value":"2"},{"name":"Z","value":"1"}],"name":"api"}]}}}}`, ""},
-		{"set-image", Fix{Target: target, Operation: OpSetImage, Container: "sidecar", Image: "busybox:1.37"},
-			types.StrategicMergePatchType, `{"metadata":{"resourceVersion":"42"},"spec":{"template":{"spec":{"containers":[{"image":"busybox:1.37","name":"sidecar"}]}}}}`, ""},
-		{"scale", Fix{Target: target, Operation: OpScale, Replicas: &three},
-			types.MergePatchType, `{"metadata":{"resourceVersion":"42"},"spec":{"replicas":3}}`, ""},
-		{"rollout-restart in UTC", Fix{Target: target, Operation: OpRolloutRestart},
-			types.StrategicMergePatchType, `{"metadata":{"resourceVersion":"42"},"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"2026-01-02T02:04:05Z"}}}}}`, ""},
-		{"merge patch keeps its metadata", Fix{Target: target, Operation: OpMergePatch, Patch: json.RawMessage(`{"metadata":{"labels":{"a":"b"}}}`)},
-			types.MergePatchType, `{"metadata":{"labels":{"a":"b"},"resourceVersion":"42"}}`, ""},
-		{"json-patch is guarded by a test", Fix{Target: target, Operation: OpJSONPatch, Patch: json.RawMessage(`[{"op":"remove","path":"/spec/paused"}]`)},
-			types.JSONPatchType, `[{"op":"test","path":"/metadata/resourceVersion","value":"42"},{"op":"remove","path":"/spec/paused"}]`, ""},
-		{"json-patch that is an object", Fix{Target: target, Operation: OpJSONPatch, Patch: json.RawMessage(`{"op":"remove"}`)},
-			"", "", "json-patch must be an array of operations"},
-		{"strategic merge that is an array", Fix{Target: target, Operation: OpStrategicMerge, Patch: json.RawMessage(`[]`)},
-			"", "", "strategic-merge-patch must be a JSON object"},
-		{"container not named among several", Fix{Target: target, Operation: OpSetEnv, Env: map[string]string{"A": "1"}},
-			"", "", "deployment/api in namespace shop has containers api, sidecar: name the one to change"},
-		{"unknown container", Fix{Target: target, Operation: OpSetImage, Container: "web", Image: "x"},
-			"", "", `deployment/api in namespace shop has no container "web" (it has api, sidecar)`},
+		{"set-resources", Fix{Target: target, Operation: OpSetResources, Rationale: "r",
+			Resources: &Resources{Requests: map[string]string{"cpu": "100m"}, Limits: map[string]string{"memory": "256Mi", "example.com/gpu": "1"}}}, ""},
+		{"set-resources without resources", Fix{Target: target, Operation: OpSetResources, Rationale: "r"}, "fix: missing resources (requests and/or limits)"},
+		{"set-resources with a bad quantity", Fix{Target: target, Operation: OpSetResources, Rationale: "r",
+			Resources: &Resources{Limits: map[string]string{"memory": "lots"}}}, `fix: resources.limits.memory="lots" is not a quantity`},
+		{"set-resources with a bad name", Fix{Target: target, Operation: OpSetResources, Rationale: "r",
+			Resources: &Resources{Requests: map[string]string{"cpus": "1"}}}, `fix: resources.requests has "cpus", which is not a resource name`},
+		{"delete-pod", Fix{Target: Target{Kind: "pod", Namespace: "shop", Name: "api-1"}, Operation: OpDeletePod, Rationale: "r"}, ""},
+		{"create", Fix{Target: Target{Kind: "configmap", Namespace: "shop", Name: "c"}, Operation: OpCreate, Rationale: "r", Manifest: json.RawMessage(`{}`)}, ""},
+		{"create without manifest", Fix{Target: target, Operation: OpCreate, Rationale: "r"}, "fix: missing manifest"},
+		{"create with a manifest that is not JSON", Fix{Target: target, Operation: OpCreate, Rationale: "r", Manifest: json.RawMessage(`kind: x`)}, "fix: manifest is not valid JSON"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pt, patch, err := tt.fix.patch(cur, now)
-			if tt.wantErr != "" {
-				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
-					t.Fatalf("patch error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if pt != tt.wantPT {
-				t.Errorf("patch type %s, want %s", pt, tt.wantPT)
-			}
-			if diff := cmp.Diff(tt.want, string(patch)); diff != "" {
-				t.Errorf("patch (-want +got):\n%s", diff)
+			err := tt.fix.Validate()
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.want)) {
+				t.Errorf("Validate() = %v, want %q", err, tt.want)
 			}
 		})
 	}

@@ -47,13 +47,13 @@ func (r *Reader) Get(ctx context.Context, req GetRequest) (string, error) {
 		}
 		u, err := r.dyn.Resource(m.Resource).Namespace(ns).Get(ctx, req.Name, metav1.GetOptions{})
 		if err != nil {
-			return "", describeErr(err, m.Resource.Resource, ns, req.Name)
+			return "", ReadError(err, m.Resource.Resource, ns, req.Name)
 		}
 		return r.objectYAML(u)
 	}
 	table, err := r.table(ctx, m.Resource, ns, req)
 	if err != nil {
-		return "", describeErr(err, m.Resource.Resource, ns, "")
+		return "", ReadError(err, m.Resource.Resource, ns, "")
 	}
 	if len(table.Rows) == 0 {
 		if ns == "" {

@@ -62,7 +62,7 @@ func (r *Reader) Logs(ctx context.Context, req LogsRequest) (string, error) {
 	}
 	raw, err := r.core.CoreV1().Pods(pod.Namespace).GetLogs(pod.Name, opts).DoRaw(ctx)
 	if err != nil {
-		return "", fmt.Errorf("logs of %s/%s container %q%s: %w", pod.Namespace, pod.Name, container, previousNote(req.Previous), describeErr(err, "pods/log", pod.Namespace, pod.Name))
+		return "", fmt.Errorf("logs of %s/%s container %q%s: %w", pod.Namespace, pod.Name, container, previousNote(req.Previous), ReadError(err, "pods/log", pod.Namespace, pod.Name))
 	}
 	text := string(raw)
 	if grep != nil {
@@ -123,7 +123,7 @@ func (r *Reader) logsPod(ctx context.Context, ns, ref string) (*corev1.Pod, stri
 	case "pod", "pods", "po":
 		p, err := r.core.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
-			return nil, "", describeErr(err, "pods", ns, name)
+			return nil, "", ReadError(err, "pods", ns, name)
 		}
 		return p, "", nil
 	}
@@ -133,7 +133,7 @@ func (r *Reader) logsPod(ctx context.Context, ns, ref string) (*corev1.Pod, stri
 	}
 	u, err := r.dyn.Resource(m.Resource).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return nil, "", describeErr(err, m.Resource.Resource, ns, name)
+		return nil, "", ReadError(err, m.Resource.Resource, ns, name)
 	}
 	sel, err := workloadSelector(u.Object)
 	if err != nil {
@@ -141,14 +141,14 @@ func (r *Reader) logsPod(ctx context.Context, ns, ref string) (*corev1.Pod, stri
 	}
 	pods, err := r.core.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
-		return nil, "", describeErr(err, "pods", ns, "")
+		return nil, "", ReadError(err, "pods", ns, "")
 	}
 	if len(pods.Items) == 0 {
 		return nil, "", fmt.Errorf("%s %q has no pods (selector %s)", m.Resource.Resource, name, sel)
 	}
 	items := pods.Items
 	sort.SliceStable(items, func(i, j int) bool {
-		ri, rj := podReady(&items[i]), podReady(&items[j])
+		ri, rj := PodReady(&items[i]), PodReady(&items[j])
 		if ri != rj {
 			return !ri
 		}
@@ -181,7 +181,8 @@ func workloadSelector(obj map[string]any) (string, error) {
 	return strings.Join(parts, ","), nil
 }
 
-func podReady(p *corev1.Pod) bool {
+// PodReady reports whether p has the Ready condition.
+func PodReady(p *corev1.Pod) bool {
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady {
 			return c.Status == corev1.ConditionTrue

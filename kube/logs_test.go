@@ -7,14 +7,16 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 )
 
 func TestLogsOfTheDemoCrashLoop(t *testing.T) {
 	t.Parallel()
 	ns := plane.Namespace(t)
-	loadDemo(t, ns)
+	plane.LoadDemo(t, ns)
 	r := newReader(t)
-	pod := waitPods(t, ns, "app=crashloop-app", 1, crashLooping)[0].Name
+	pod := plane.WaitPods(t, ns, "app=crashloop-app", 1, kubetest.CrashLooping)[0].Name
 
 	want := "crashloop-app starting\nFATAL: LISTEN_PORT=\"eighty\" is not a port number (set env LISTEN_PORT to e.g. 8080)\n"
 	for _, req := range []LogsRequest{
@@ -41,9 +43,9 @@ func TestLogs(t *testing.T) {
 	t.Parallel()
 	ns := plane.Namespace(t)
 	current := []string{"starting app", "INFO listening on :8080", "WARN slow request /a", "ERROR db timeout", "INFO request /b", "error: retrying"}
-	setLogs(t, ns, "app", current, []string{"previous run", "FATAL: config missing"})
-	setLogs(t, ns, "web", []string{"web serving"}, nil)
-	setLogs(t, ns, "sidecar", []string{"sidecar syncing"}, nil)
+	plane.SetLogs(t, ns, "app", current, []string{"previous run", "FATAL: config missing"})
+	plane.SetLogs(t, ns, "web", []string{"web serving"}, nil)
+	plane.SetLogs(t, ns, "sidecar", []string{"sidecar syncing"}, nil)
 	plane.Apply(t, ns, []byte(`
 apiVersion: v1
 kind: Pod
@@ -70,8 +72,8 @@ spec:
     spec:
       containers: [{name: web, image: registry.example/web:1}]
 `))
-	waitPods(t, ns, "test=logs", 2, podRunning)
-	waitPods(t, ns, "app=pair", 2, podRunning)
+	plane.WaitPods(t, ns, "test=logs", 2, kubetest.PodRunning)
+	plane.WaitPods(t, ns, "app=pair", 2, kubetest.PodRunning)
 	r := newReader(t)
 	all := strings.Join(current, "\n") + "\n" // 107 bytes
 	omitted := func(n int) string {
@@ -130,7 +132,7 @@ spec:
 func TestLogsErrors(t *testing.T) {
 	t.Parallel()
 	ns := plane.Namespace(t)
-	setLogs(t, ns, "app", []string{"hello"}, nil)
+	plane.SetLogs(t, ns, "app", []string{"hello"}, nil)
 	plane.Apply(t, ns, []byte(`
 apiVersion: v1
 kind: Pod
@@ -149,7 +151,7 @@ spec:
     spec:
       containers: [{name: app, image: registry.example/app:1}]
 `))
-	waitPods(t, ns, "test=logs", 1, podRunning)
+	plane.WaitPods(t, ns, "test=logs", 1, kubetest.PodRunning)
 	r := newReader(t)
 
 	tests := []struct {

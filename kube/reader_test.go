@@ -12,7 +12,7 @@ import (
 func TestGetListIsAKubectlTable(t *testing.T) {
 	t.Parallel()
 	ns := plane.Namespace(t)
-	loadDemo(t, ns)
+	plane.LoadDemo(t, ns)
 	r := newReader(t)
 
 	out, err := r.Get(t.Context(), GetRequest{Resource: "pods", Namespace: ns})
@@ -45,7 +45,7 @@ func TestGetListIsAKubectlTable(t *testing.T) {
 func TestGetListVariants(t *testing.T) {
 	t.Parallel()
 	ns := plane.Namespace(t)
-	loadDemo(t, ns)
+	plane.LoadDemo(t, ns)
 	empty := plane.Namespace(t)
 	r := newReader(t)
 
@@ -140,7 +140,7 @@ func TestGetListVariants(t *testing.T) {
 func TestGetOneIsYAMLWithoutBookkeeping(t *testing.T) {
 	t.Parallel()
 	ns := plane.Namespace(t)
-	loadDemo(t, ns)
+	plane.LoadDemo(t, ns)
 	r := newReader(t)
 
 	out, err := r.Get(t.Context(), GetRequest{Resource: "deployment", Namespace: ns, Name: "crashloop-app"})
@@ -178,7 +178,7 @@ func TestGetOneIsYAMLWithoutBookkeeping(t *testing.T) {
 func TestGetResourceNames(t *testing.T) {
 	t.Parallel()
 	ns := plane.Namespace(t)
-	loadDemo(t, ns)
+	plane.LoadDemo(t, ns)
 	r := newReader(t)
 
 	// Every way a user or model names pods and deployments finds them.
@@ -211,7 +211,7 @@ func TestGetErrors(t *testing.T) {
 	t.Parallel()
 	ns := plane.Namespace(t)
 	r := newReader(t)
-	nobody, err := NewReader(plane.User(t, "nobody"), ReaderOptions{})
+	nobody, err := NewReader(plane.User(t, "nobody"), ReaderOptions{Hidden: simulator})
 	if err != nil {
 		t.Fatal(err)
 	}

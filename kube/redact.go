@@ -12,10 +12,6 @@ import (
 // Redacted replaces every value the Redactor hides.
 const Redacted = "[REDACTED]"
 
-// simulationPrefix marks annotations and labels that only exist because the
-// cluster is simulated (kwok). Nobody outside the simulation may see them.
-const simulationPrefix = "kwok.x-k8s.io/"
-
 // lastApplied holds a full copy of an object's spec, env values included.
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -77,23 +73,38 @@ func SensitiveName(name string) bool {
 	return false
 }
 
-// Redactor removes secrets and simulation markers from everything that may
+// Redactor removes secrets and hidden markers from everything that may
 // leave the process: objects, free text (logs, describe output) and findings.
-// The zero value is ready to use.
-type Redactor struct{}
+// The zero value is ready to use; it hides no annotation or label.
+type Redactor struct {
+	// HiddenKeys are prefixes of annotation and label keys (Hidden.KeyPrefixes)
+	// that are dropped, as if the object did not carry them.
+	HiddenKeys []string
+}
 
-// Text masks credential-looking values and drops simulation markers from free
+// hiddenKey returns where the first hidden key starts in s, or -1.
+func (r Redactor) hiddenKey(s string) int {
+	at := -1
+	for _, p := range r.HiddenKeys {
+		if i := strings.Index(s, p); p != "" && i >= 0 && (at < 0 || i < at) {
+			at = i
+		}
+	}
+	return at
+}
+
+// Text masks credential-looking values and drops hidden markers from free
 // text.
-func (Redactor) Text(s string) string {
+func (r Redactor) Text(s string) string {
 	if s == "" {
 		return s
 	}
-	if strings.Contains(s, simulationPrefix) {
+	if r.hiddenKey(s) >= 0 {
 		lines := strings.Split(s, "\n")
 		kept := lines[:0]
-		label := "" // the label of a dropped "Annotations:  kwok.x-k8s.io/x: y" line
+		label := "" // the label of a dropped "Annotations:  example.com/x: y" line
 		for _, l := range lines {
-			if i := strings.Index(l, simulationPrefix); i >= 0 {
+			if i := r.hiddenKey(l); i >= 0 {
 				if strings.TrimSpace(l[:i]) != "" {
 					label = l[:i]
 					if !strings.HasSuffix(label, " ") && !strings.HasSuffix(label, "\t") {
@@ -179,9 +190,9 @@ func dataBlockEnd(lines []string, j int) bool {
 		(j+2 < len(lines) && strings.HasSuffix(lines[j+1], ":") && lines[j+2] == "----")
 }
 
-// Object redacts an object in place: managedFields and simulation markers
-// go, Secret values become their sizes, sensitive env and ConfigMap values
-// are masked, and every other string is scanned for credential patterns.
+// Object redacts an object in place: managedFields and hidden markers go,
+// Secret values become their sizes, sensitive env and ConfigMap values are
+// masked, and every other string is scanned for credential patterns.
 func (r Redactor) Object(u *unstructured.Unstructured) {
 	if u == nil {
 		return
@@ -215,16 +226,16 @@ func (r Redactor) Object(u *unstructured.Unstructured) {
 	u.Object = r.walk(u.Object, "").(map[string]any)
 }
 
-// markers drops simulation markers and the last-applied copy from a
-// label or annotation map.
-func (Redactor) markers(m map[string]string) map[string]string {
+// markers drops hidden markers and the last-applied copy from a label or
+// annotation map.
+func (r Redactor) markers(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return m
 	}
 	out := make(map[string]string, len(m))
 	for k, v := range m {
 		switch {
-		case strings.HasPrefix(k, simulationPrefix):
+		case r.hides(k):
 		case k == lastApplied:
 			out[k] = Redacted + " (a full copy of the object; read the object instead)"
 		default:
@@ -235,6 +246,16 @@ func (Redactor) markers(m map[string]string) map[string]string {
 		return nil
 	}
 	return out
+}
+
+// hides reports whether key is a hidden annotation or label key.
+func (r Redactor) hides(key string) bool {
+	for _, p := range r.HiddenKeys {
+		if p != "" && strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // walk masks env values with sensitive names and scans all strings.
@@ -249,7 +270,7 @@ func (r Redactor) walk(v any, parent string) any {
 			}
 		}
 		for k, child := range t {
-			if strings.HasPrefix(k, simulationPrefix) {
+			if r.hides(k) {
 				// Nested metadata (a pod template's annotations) carries markers too.
 				delete(t, k)
 				continue

@@ -1,4 +1,4 @@
-package kube
+package kube_test
 
 import (
 	"encoding/base64"
@@ -10,10 +10,16 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubertnetes/kubertnetes/internal/kubetest"
+	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/analyze"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
+	"github.com/kubertnetes/kubertnetes/localcluster"
 )
 
 // Canaries are secrets planted in the cluster; none may ever come out of
-// a Reader (or a Fixer's diff).
+// a Reader (or what the analyzers report, or a fixer's diff).
 const (
 	canarySecretData   = "CANARYsecretData-7Qx"
 	canaryStringData   = "CANARYstringData_91k"
@@ -85,8 +91,8 @@ spec:
     metadata:
       labels: {app: shop-api}
       annotations:
-        kwok.x-k8s.io/crashloop: "true"
-        kwok.x-k8s.io/crashloop-exit-code: "2"
+        %[14]s: "true"
+        %[15]s: "2"
     spec:
       containers:
       - name: api
@@ -109,7 +115,8 @@ spec:
         - {name: DB_PASSWORD, value: "%[13]s"}
 `, lastApplied, base64.StdEncoding.EncodeToString([]byte(canarySecretData)), canaryStringData,
 		canaryCMKey, canaryCMURL, canaryJWT, pem, canaryArgPassword,
-		canaryDBPassword, canaryAPIToken, canaryAWSSecret, canaryEnvURL, canaryWorkerPass)
+		canaryDBPassword, canaryAPIToken, canaryAWSSecret, canaryEnvURL, canaryWorkerPass,
+		localcluster.CrashLoopAnnotation, localcluster.CrashLoopExitCodeAnnotation)
 }
 
 // TestNothingSecretLeavesTheReader plants canaries everywhere a secret
@@ -117,12 +124,13 @@ spec:
 // finds none of them, while ordinary values still show.
 func TestNothingSecretLeavesTheReader(t *testing.T) {
 	t.Parallel()
+	plane := kube.SharedPlane()
 	ns := plane.Namespace(t)
-	setLogs(t, ns, "api",
+	plane.SetLogs(t, ns, "api",
 		[]string{"starting shop-api LOG_LEVEL=debug", "ERROR: password=" + canaryLogPassword, "proxy: Authorization: Basic " + canaryLogBasic, "GET /v1/orders Authorization: Bearer " + canaryLogBearer, "ready"},
 		[]string{"starting shop-api LOG_LEVEL=debug", `{"level":"error","msg":"login failed","password":"` + canaryPrevPassword + `"}`, "Authorization: Bearer " + canaryPrevBearer, "FATAL: database refused the connection"})
 	plane.Apply(t, ns, []byte(canaryManifests()))
-	pod := waitPods(t, ns, "app=shop-api", 1, crashLooping)[0]
+	pod := plane.WaitPods(t, ns, "app=shop-api", 1, kubetest.CrashLooping)[0]
 	rs := pod.OwnerReferences[0].Name
 	cs := plane.Clientset(t)
 	_, err := cs.CoreV1().Events(ns).Create(t.Context(), &corev1.Event{
@@ -136,7 +144,10 @@ func TestNothingSecretLeavesTheReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newReader(t)
+	r, err := kube.NewReader(plane.Config(), kube.ReaderOptions{Hidden: kube.Simulator})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := t.Context()
 
 	outputs := map[string]string{}
@@ -148,19 +159,19 @@ func TestNothingSecretLeavesTheReader(t *testing.T) {
 		outputs[what] = out
 	}
 	for _, kind := range []string{"pods", "deployments", "replicasets", "secrets", "configmaps", "events"} {
-		out, err := r.Get(ctx, GetRequest{Resource: kind, Namespace: ns, Wide: true})
+		out, err := r.Get(ctx, kube.GetRequest{Resource: kind, Namespace: ns, Wide: true})
 		read("get "+kind, out, err)
 	}
 	objects := map[string]string{"pod": pod.Name, "deployment": "shop-api", "replicaset": rs, "secret": "shop-creds", "configmap": "shop-config", "event": "shop-api-probe"}
 	for kind, name := range objects {
-		out, err := r.Get(ctx, GetRequest{Resource: kind, Namespace: ns, Name: name})
+		out, err := r.Get(ctx, kube.GetRequest{Resource: kind, Namespace: ns, Name: name})
 		read("get "+kind+" "+name, out, err)
 		if kind != "event" {
 			out, err = r.Describe(ctx, kind, ns, name)
 			read("describe "+kind+" "+name, out, err)
 		}
 	}
-	for _, req := range []LogsRequest{
+	for _, req := range []kube.LogsRequest{
 		{Namespace: ns, Pod: "deployment/shop-api"},
 		{Namespace: ns, Pod: pod.Name, Previous: true},
 		{Namespace: ns, Pod: pod.Name, Container: "api", Grep: "password|bearer"},
@@ -168,25 +179,25 @@ func TestNothingSecretLeavesTheReader(t *testing.T) {
 		out, err := r.Logs(ctx, req)
 		read(fmt.Sprintf("logs %+v", req), out, err)
 	}
-	out, err := r.Events(ctx, EventsRequest{Namespace: ns})
+	out, err := r.Events(ctx, kube.EventsRequest{Namespace: ns})
 	read("events", out, err)
-	evs, err := r.EventList(ctx, EventsRequest{Namespace: ns})
+	evs, err := r.EventList(ctx, kube.EventsRequest{Namespace: ns})
 	read("event list", fmt.Sprintf("%+v", evs), err)
-	findings, err := Analyze(ctx, r, Scope{Namespace: ns})
+	findings, err := analyze.Run(ctx, r, analyze.Scope{Namespace: ns})
 	js, _ := json.Marshal(findings)
 	read("analyze", string(js), err)
-	fixer, err := NewFixer(plane.Config(), Policy{})
+	f, err := fixer.New(plane.Config(), fixer.Options{Hidden: kube.Simulator})
 	if err != nil {
 		t.Fatal(err)
 	}
-	preview, err := fixer.Preview(ctx, Fix{Target: Target{Kind: "deployment", Namespace: ns, Name: "shop-api"}, Operation: OpSetEnv, Container: "api", Env: map[string]string{"LOG_LEVEL": "info"}, Rationale: "quieter"})
+	preview, err := f.Preview(ctx, kube.Fix{Target: kube.Target{Kind: "deployment", Namespace: ns, Name: "shop-api"}, Operation: kube.OpSetEnv, Container: "api", Env: map[string]string{"LOG_LEVEL": "info"}, Rationale: "quieter"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	read("fix preview diff", preview.Diff, nil)
 
 	forbidden := []string{"CANARY", base64.StdEncoding.EncodeToString([]byte(canarySecretData)),
-		base64.StdEncoding.EncodeToString([]byte(canaryStringData)), "kwok.x-k8s.io"}
+		base64.StdEncoding.EncodeToString([]byte(canaryStringData)), localcluster.SimulatorAPIGroup}
 	for what, out := range outputs {
 		for _, f := range forbidden {
 			if i := strings.Index(out, f); i >= 0 {

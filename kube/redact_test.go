@@ -61,7 +61,7 @@ func TestRedactorText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, Redactor{}.Text(tt.in)); diff != "" {
+			if diff := cmp.Diff(tt.want, Redactor{HiddenKeys: simulator.KeyPrefixes}.Text(tt.in)); diff != "" {
 				t.Errorf("Text(%q) (-want +got):\n%s", tt.in, diff)
 			}
 		})
@@ -197,7 +197,7 @@ func TestRedactorObject(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			u := &unstructured.Unstructured{Object: tt.in}
-			Redactor{}.Object(u)
+			Redactor{HiddenKeys: simulator.KeyPrefixes}.Object(u)
 			if diff := cmp.Diff(tt.want, u.Object); diff != "" {
 				t.Errorf("Object (-want +got):\n%s", diff)
 			}

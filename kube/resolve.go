@@ -2,6 +2,7 @@ package kube
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -10,23 +11,29 @@ import (
 	"k8s.io/client-go/restmapper"
 )
 
-// resolver maps what a user or model calls a resource ("po", "deploy",
-// "deployments.apps", "Deployment") to its REST mapping, CRDs included,
-// refreshing discovery once when a name is unknown (a CRD may be new).
-type resolver struct {
+// Resolver maps what a user or model calls a resource ("po", "deploy",
+// "deployments.apps", "Deployment", "cj") to its REST mapping, CRDs
+// included, refreshing discovery once when a name is unknown (a CRD may be
+// new). Hidden API groups resolve to nothing.
+type Resolver struct {
 	mapper   meta.ResettableRESTMapper
 	expander meta.RESTMapper
+	hidden   []string
 }
 
-func newResolver(dc discovery.CachedDiscoveryInterface) resolver {
+// NewResolver builds a Resolver over a cached discovery client. It does not
+// contact the cluster until the first name is resolved.
+func NewResolver(dc discovery.CachedDiscoveryInterface, hidden Hidden) *Resolver {
 	m := restmapper.NewDeferredDiscoveryRESTMapper(dc)
-	return resolver{mapper: m, expander: restmapper.NewShortcutExpander(m, dc, nil)}
+	return &Resolver{mapper: m, expander: restmapper.NewShortcutExpander(m, dc, nil), hidden: hidden.APIGroups}
 }
 
-// simulationGroup is kwok's API group: simulation machinery, never shown.
-const simulationGroup = "kwok.x-k8s.io"
+// hides reports whether group is one the resolver hides.
+func (r *Resolver) hides(group string) bool { return slices.Contains(r.hidden, group) }
 
-func (r resolver) mapping(resource string) (*meta.RESTMapping, error) {
+// Mapping resolves one resource name; its GroupVersionKind.Kind is the Kind
+// objects and events carry.
+func (r *Resolver) Mapping(resource string) (*meta.RESTMapping, error) {
 	resource = strings.ToLower(strings.TrimSpace(resource))
 	if resource == "" {
 		return nil, fmt.Errorf("no resource type given")
@@ -34,7 +41,7 @@ func (r resolver) mapping(resource string) (*meta.RESTMapping, error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		m, err := r.try(resource)
 		if err == nil {
-			if m.Resource.Group == simulationGroup {
+			if r.hides(m.Resource.Group) {
 				break
 			}
 			return m, nil
@@ -47,7 +54,7 @@ func (r resolver) mapping(resource string) (*meta.RESTMapping, error) {
 	return nil, fmt.Errorf("the server doesn't have a resource type %q (list them with api-resources)", resource)
 }
 
-func (r resolver) try(resource string) (*meta.RESTMapping, error) {
+func (r *Resolver) try(resource string) (*meta.RESTMapping, error) {
 	gvr, gr := schema.ParseResourceArg(resource)
 	var (
 		full schema.GroupVersionResource

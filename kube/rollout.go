@@ -24,7 +24,7 @@ func (r *Reader) RolloutHistory(ctx context.Context, resource, namespace, name s
 	}
 	out, err := viewer.ViewHistory(namespace, name, revision)
 	if err != nil {
-		return "", describeErr(err, m.Resource.Resource, namespace, name)
+		return "", ReadError(err, m.Resource.Resource, namespace, name)
 	}
 	return r.redact.Text(out), nil
 }

@@ -59,7 +59,7 @@ func (r *Reader) Top(ctx context.Context, what, namespace string) (string, error
 	}
 	raw, err := r.core.Discovery().RESTClient().Get().AbsPath(path).Do(ctx).Raw()
 	if err != nil {
-		return "", describeErr(err, "metrics "+what, namespace, "")
+		return "", ReadError(err, "metrics "+what, namespace, "")
 	}
 	var ml metricsList
 	if err := json.Unmarshal(raw, &ml); err != nil {

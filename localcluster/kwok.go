@@ -21,6 +21,16 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
+// The simulator's marks on a cluster. A product reader hides them from
+// people and models (kube.Hidden): they are machinery, not the cluster.
+const (
+	// SimulatorAPIGroup is kwok's API group (its Stages, ClusterLogs …).
+	SimulatorAPIGroup = "kwok.x-k8s.io"
+	// SimulatorKeyPrefix starts the annotations and labels kwok reads
+	// (CrashLoopAnnotation, its node annotation …).
+	SimulatorKeyPrefix = SimulatorAPIGroup + "/"
+)
+
 // Annotations that make kwok simulate a crash-looping pod, the way a kubelet
 // reports one: every container gets state.waiting.reason CrashLoopBackOff,
 // lastState.terminated with the exit code and reason, a restartCount that

@@ -9,7 +9,7 @@ import (
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/fixflow"
-	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
@@ -27,7 +27,7 @@ type terminalFixes struct {
 }
 
 // newTerminalFixes wires the terminal's presenter to one workflow.
-func newTerminalFixes(std stdio, lines <-chan string, conv *agent.Conversation, fixer *kube.Fixer, audit kube.Auditor, verify kube.VerifyOptions) (*terminalFixes, error) {
+func newTerminalFixes(std stdio, lines <-chan string, conv *agent.Conversation, fixer *fixer.Fixer, audit fixer.Auditor, verify fixer.VerifyOptions) (*terminalFixes, error) {
 	t := &terminalFixes{std: std, lines: lines, conv: conv, who: terminalUser(), verifyFor: verify.Timeout}
 	if t.verifyFor <= 0 {
 		t.verifyFor = 2 * time.Minute

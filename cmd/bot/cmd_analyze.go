@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kubertnetes/kubertnetes/kube"
+	analyzers "github.com/kubertnetes/kubertnetes/kube/analyze"
 )
 
 // analyze runs the analyzers only: no model, nothing written.
@@ -32,18 +33,18 @@ func analyze(ctx context.Context, cfg Config, args []string, std stdio) error {
 	if err != nil {
 		return err
 	}
-	r, err := kube.NewReader(cl.config, kube.ReaderOptions{})
+	r, err := kube.NewReader(cl.config, readerOptions())
 	if err != nil {
 		return err
 	}
 	if err := r.Ping(ctx); err != nil {
 		return err
 	}
-	scope := kube.Scope{Namespace: *ns}
+	scope := analyzers.Scope{Namespace: *ns}
 	if !*all && *ns == "" {
 		scope.Namespace = "default"
 	}
-	findings, aerr := kube.Analyze(ctx, r, scope)
+	findings, aerr := analyzers.Run(ctx, r, scope)
 	if *out == "json" {
 		if err := writeFindingsJSON(std.out, findings); err != nil {
 			return err
@@ -87,7 +88,7 @@ func writeFindingsJSON(w io.Writer, fs []kube.Finding) error {
 }
 
 // writeFindingsText prints findings grouped by namespace, most severe first.
-func writeFindingsText(w io.Writer, fs []kube.Finding, s kube.Scope) {
+func writeFindingsText(w io.Writer, fs []kube.Finding, s analyzers.Scope) {
 	if len(fs) == 0 {
 		where := "any namespace"
 		if s.Namespace != "" {

@@ -14,7 +14,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/kubertnetes/kubertnetes/bot"
-	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 )
 
 // Config is every setting kubertnetes reads, all from the environment.
@@ -58,8 +58,8 @@ type Config struct {
 	VerifyTimeout      time.Duration `envconfig:"KUBERTNETES_VERIFY_TIMEOUT" default:"2m"`
 
 	level       zapcore.Level
-	prices      map[string]bot.Price     // parsed Prices, by model name
-	impersonate map[string]kube.Identity // parsed Impersonate, by Slack user id
+	prices      map[string]bot.Price      // parsed Prices, by model name
+	impersonate map[string]fixer.Identity // parsed Impersonate, by Slack user id
 }
 
 // logLevel is the configured level, or the command's own default when

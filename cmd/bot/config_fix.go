@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 )
 
 // k8sName is what a Kubernetes user or group name may look like here:
@@ -41,14 +41,14 @@ func (c *Config) loadFixConfig() error {
 
 // parseImpersonate reads KUBERTNETES_IMPERSONATE: Slack user ids mapped to
 // Kubernetes identities, "U123=alice@example.com:sre,oncall;U456=bob".
-func parseImpersonate(s string) (map[string]kube.Identity, error) {
+func parseImpersonate(s string) (map[string]fixer.Identity, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
 	bad := func(entry, why string) error {
 		return configErrorf("KUBERTNETES_IMPERSONATE entry %q %s; write SLACKID=user[:group,group] entries separated by ; (e.g. U024BE7LH=alice@example.com:sre,oncall;U0G9QF9C6=bob)", entry, why)
 	}
-	out := map[string]kube.Identity{}
+	out := map[string]fixer.Identity{}
 	for _, entry := range strings.Split(s, ";") {
 		entry = strings.TrimSpace(entry)
 		if entry == "" {
@@ -65,7 +65,7 @@ func parseImpersonate(s string) (map[string]kube.Identity, error) {
 			return nil, bad(entry, "maps a Slack user a second time")
 		}
 		user, groups, _ := strings.Cut(who, ":")
-		ident := kube.Identity{User: strings.TrimSpace(user)}
+		ident := fixer.Identity{User: strings.TrimSpace(user)}
 		if !k8sName.MatchString(ident.User) {
 			return nil, bad(entry, "has no valid Kubernetes user name")
 		}
@@ -83,11 +83,11 @@ func parseImpersonate(s string) (map[string]kube.Identity, error) {
 }
 
 // fixPolicy is the Fixer's policy from configuration.
-func (c Config) fixPolicy() kube.Policy {
-	return kube.Policy{AllowNamespaces: c.FixAllowNamespaces, AllowKinds: c.FixAllowKinds}
+func (c Config) fixPolicy() fixer.Policy {
+	return fixer.Policy{AllowNamespaces: c.FixAllowNamespaces, AllowKinds: c.FixAllowKinds}
 }
 
 // verifyOptions bound a verification after applying.
-func (c Config) verifyOptions() kube.VerifyOptions {
-	return kube.VerifyOptions{Timeout: c.VerifyTimeout}
+func (c Config) verifyOptions() fixer.VerifyOptions {
+	return fixer.VerifyOptions{Timeout: c.VerifyTimeout}
 }

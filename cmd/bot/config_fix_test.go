@@ -9,20 +9,20 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
 )
 
 func TestParseImpersonate(t *testing.T) {
 	tests := []struct {
 		in   string
-		want map[string]kube.Identity
+		want map[string]fixer.Identity
 		err  string
 	}{
 		{"", nil, ""},
-		{"U123ABC=alice@example.com:sre,oncall;U456DEF=bob", map[string]kube.Identity{
+		{"U123ABC=alice@example.com:sre,oncall;U456DEF=bob", map[string]fixer.Identity{
 			"U123ABC": {User: "alice@example.com", Groups: []string{"sre", "oncall"}}, "U456DEF": {User: "bob"}}, ""},
-		{" U123ABC = alice : sre ; ", map[string]kube.Identity{"U123ABC": {User: "alice", Groups: []string{"sre"}}}, ""},
-		{"W0ENTERPRISE=system:serviceaccount", map[string]kube.Identity{"W0ENTERPRISE": {User: "system", Groups: []string{"serviceaccount"}}}, ""},
+		{" U123ABC = alice : sre ; ", map[string]fixer.Identity{"U123ABC": {User: "alice", Groups: []string{"sre"}}}, ""},
+		{"W0ENTERPRISE=system:serviceaccount", map[string]fixer.Identity{"W0ENTERPRISE": {User: "system", Groups: []string{"serviceaccount"}}}, ""},
 		{"alice=U123ABC", nil, `entry "alice=U123ABC" does not start with a Slack user id`},
 		{"S0GROUP=alice", nil, "does not start with a Slack user id"},
 		{"U123ABC", nil, `entry "U123ABC" has no =`},
@@ -60,7 +60,7 @@ func TestFixSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := kube.Policy{AllowNamespaces: []string{"kube-system", "tools"}, AllowKinds: []string{"Role", "role.rbac.authorization.k8s.io"}}
+	want := fixer.Policy{AllowNamespaces: []string{"kube-system", "tools"}, AllowKinds: []string{"Role", "role.rbac.authorization.k8s.io"}}
 	if d := cmp.Diff(want, c.fixPolicy()); d != "" {
 		t.Errorf("policy (-want +got):\n%s", d)
 	}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/kube"
+	"github.com/kubertnetes/kubertnetes/kube/fixer"
+	"github.com/kubertnetes/kubertnetes/localcluster"
 )
 
 // newLogger logs to w: human-readable on a terminal, JSON otherwise.
@@ -67,6 +69,17 @@ func loadCluster(cfg Config) (cluster, error) {
 	return cluster{}, fmt.Errorf("cluster configuration: %w", err)
 }
 
+// readerOptions are the Reader's for any cluster. The playground's
+// simulator is always hidden: its marks are machinery, not the user's
+// cluster, and `kubertnetes playground` serves other processes through a
+// kubeconfig like any cluster's. A real cluster has none of them.
+func readerOptions() kube.ReaderOptions {
+	return kube.ReaderOptions{Hidden: simulator}
+}
+
+// simulator is what the playground's simulator adds to a cluster.
+var simulator = kube.Hidden{APIGroups: []string{localcluster.SimulatorAPIGroup}, KeyPrefixes: []string{localcluster.SimulatorKeyPrefix}}
+
 // newBrain picks the LLM loop when a model is configured, else the offline brain.
 func newBrain(cfg Config, r *kube.Reader, previewer agent.Previewer) (agent.Brain, error) {
 	if !cfg.modelConfigured() {
@@ -95,7 +108,7 @@ func newBrain(cfg Config, r *kube.Reader, previewer agent.Previewer) (agent.Brai
 // toolkit is what every front end needs: a reader, a fixer and a brain.
 type toolkit struct {
 	reader  *kube.Reader
-	fixer   *kube.Fixer
+	fixer   *fixer.Fixer
 	brain   agent.Brain
 	cluster cluster
 }
@@ -111,14 +124,14 @@ func connect(ctx context.Context, cfg Config) (cluster, toolkit, error) {
 }
 
 func newToolkit(ctx context.Context, cfg Config, cl cluster) (toolkit, error) {
-	r, err := kube.NewReader(cl.config, kube.ReaderOptions{})
+	r, err := kube.NewReader(cl.config, readerOptions())
 	if err != nil {
 		return toolkit{}, err
 	}
 	if err := r.Ping(ctx); err != nil {
 		return toolkit{}, err
 	}
-	f, err := kube.NewFixer(cl.config, cfg.fixPolicy())
+	f, err := fixer.New(cl.config, fixer.Options{Policy: cfg.fixPolicy(), Hidden: simulator})
 	if err != nil {
 		return toolkit{}, err
 	}
@@ -131,8 +144,8 @@ func newToolkit(ctx context.Context, cfg Config, cl cluster) (toolkit, error) {
 
 // auditor records each step of a fix as an Event on its target, written
 // with the fixer's identity (the kubeconfig's), and as a log line.
-func (tk toolkit) auditor(log *zap.Logger) (kube.Auditor, error) {
-	a, err := kube.NewEventAuditor(tk.cluster.config, log)
+func (tk toolkit) auditor(log *zap.Logger) (fixer.Auditor, error) {
+	a, err := fixer.NewEventAuditor(tk.cluster.config, log)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,88 @@
+package kubetest
+
+import (
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/kubectl/pkg/util/podutils"
+
+	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+)
+
+// LoadDemo loads the demo app into ns and waits until crashloop-app
+// crash-loops and the other pods are ready.
+func (p *Plane) LoadDemo(t testing.TB, ns string) {
+	t.Helper()
+	if err := k3dcluster.Load(t.Context(), p.Config(), p.Cluster(), ns); err != nil {
+		t.Fatalf("kubetest: load demo: %v", err)
+	}
+	p.WaitPods(t, ns, "app=crashloop-app", 1, CrashLooping)
+	p.WaitPods(t, ns, "app=backend", 1, PodReady)
+	p.WaitPods(t, ns, "app=faulty-app", 1, PodReady)
+}
+
+// WaitPods waits until exactly n pods match selector in ns and all satisfy
+// cond, and returns them.
+func (p *Plane) WaitPods(t testing.TB, ns, selector string, n int, cond func(*corev1.Pod) bool) []corev1.Pod {
+	t.Helper()
+	cs := p.Clientset(t)
+	var pods []corev1.Pod
+	Eventually(t, 30*time.Second, "pods "+selector+" in "+ns, func() (bool, error) {
+		list, err := cs.CoreV1().Pods(ns).List(t.Context(), metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return false, err
+		}
+		pods = list.Items
+		if len(pods) != n {
+			return false, nil
+		}
+		for i := range pods {
+			if !cond(&pods[i]) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	return pods
+}
+
+// SetLogs makes every container called container in ns serve these lines.
+func (p *Plane) SetLogs(t testing.TB, ns, container string, current, previous []string) {
+	t.Helper()
+	if err := p.Cluster().SetContainerLogs(t.Context(), ns, container, current, previous); err != nil {
+		t.Fatalf("kubetest: set logs: %v", err)
+	}
+}
+
+// PodReady reports whether p has the Ready condition.
+func PodReady(p *corev1.Pod) bool { return podutils.IsPodReady(p) }
+
+// CrashLooping reports whether every container of p waits in CrashLoopBackOff.
+func CrashLooping(p *corev1.Pod) bool {
+	if len(p.Status.ContainerStatuses) == 0 {
+		return false
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.State.Waiting == nil || cs.State.Waiting.Reason != "CrashLoopBackOff" || cs.RestartCount < 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// PodRunning reports whether p runs on a node (its logs can be read).
+func PodRunning(p *corev1.Pod) bool {
+	return p.Spec.NodeName != "" && p.Status.Phase == corev1.PodRunning
+}
+
+// Unschedulable reports whether the scheduler gave up on p.
+func Unschedulable(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			return true
+		}
+	}
+	return false
+}
