@@ -43,11 +43,29 @@ func (ProposalEvent) event() {}
 func (Answer) event()        {}
 func (ErrorEvent) event()    {}
 
-// Proposal is a fix the agent proposes: an id and the exact preview an
-// approval covers.
+// Proposal is a fix the agent proposes: an id and the exact previews an
+// approval covers. Preview is the fix itself; Then are the steps that make
+// it take effect (the rollouts of the workloads that read a changed
+// ConfigMap), approved with it and applied after it, in order.
 type Proposal struct {
-	ID      string       `json:"id"`
-	Preview kube.Preview `json:"preview"`
+	ID      string         `json:"id"`
+	Preview kube.Preview   `json:"preview"`
+	Then    []kube.Preview `json:"then,omitempty"`
+}
+
+// NewProposal is a proposal of the planned steps, the fix first, with a
+// fresh id. steps must not be empty.
+func NewProposal(steps []kube.Preview) Proposal {
+	p := Proposal{ID: NewID("fix"), Preview: steps[0]}
+	if len(steps) > 1 {
+		p.Then = steps[1:]
+	}
+	return p
+}
+
+// Steps are the previews in the order they are applied.
+func (p Proposal) Steps() []kube.Preview {
+	return append([]kube.Preview{p.Preview}, p.Then...)
 }
 
 // Usage counts tokens spent on a conversation.

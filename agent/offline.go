@@ -102,7 +102,7 @@ func (o *Offline) propose(ctx context.Context, f kube.Finding, emit func(Event))
 	}
 	emit(Progress{Tool: "propose_fix", Target: f.Proposal.Target.String()})
 	start := time.Now()
-	pv, err := o.preview.Preview(ctx, *f.Proposal)
+	steps, err := o.preview.Plan(ctx, *f.Proposal)
 	p := Progress{Tool: "propose_fix", Target: f.Proposal.Target.String(), Done: true, Duration: time.Since(start)}
 	if err != nil {
 		p.Err = err.Error()
@@ -110,7 +110,7 @@ func (o *Offline) propose(ctx context.Context, f kube.Finding, emit func(Event))
 		return false
 	}
 	emit(p)
-	emit(ProposalEvent{Proposal: Proposal{ID: NewID("fix"), Preview: *pv}})
+	emit(ProposalEvent{Proposal: NewProposal(steps)})
 	return true
 }
 

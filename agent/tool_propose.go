@@ -6,16 +6,19 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubertnetes/kubertnetes/kube"
 )
 
-// Previewer turns a Fix into an approvable preview with a server-side dry
+// Previewer turns a Fix into the approvable steps that make it take
+// effect (the fix itself first, then e.g. the rollouts of the workloads
+// that read a changed ConfigMap), each previewed with a server-side dry
 // run. It never persists a change; *fixer.Fixer (kube/fixer) satisfies it.
 type Previewer interface {
-	Preview(ctx context.Context, fix kube.Fix) (*kube.Preview, error)
+	Plan(ctx context.Context, fix kube.Fix) ([]kube.Preview, error)
 }
 
 // proposeTool lets the model propose a fix. The proposal is shown to a
@@ -94,13 +97,20 @@ func (t proposeTool) Run(ctx context.Context, a any) (Result, error) {
 	if t.p == nil {
 		return Result{}, fmt.Errorf("fixes cannot be proposed: kubertnetes has no fixer configured")
 	}
-	pv, err := t.p.Preview(ctx, fix)
+	steps, err := t.p.Plan(ctx, fix)
 	if err != nil {
 		return Result{}, err
 	}
-	prop := Proposal{ID: NewID("fix"), Preview: *pv}
-	text := fmt.Sprintf("Proposal %s is now shown to the user with Approve/Reject buttons. It has NOT been applied. Server-side dry-run diff:\n%s", prop.ID, pv.Diff)
-	return Result{Text: text, Proposal: &prop}, nil
+	prop := NewProposal(steps)
+	var text strings.Builder
+	fmt.Fprintf(&text, "Proposal %s is now shown to the user with Approve/Reject buttons. It has NOT been applied.", prop.ID)
+	if len(steps) > 1 {
+		fmt.Fprintf(&text, " It has %d steps, approved together and applied in order: the fix, then what makes it take effect.", len(steps))
+	}
+	for i, s := range steps {
+		fmt.Fprintf(&text, "\nStep %d: %s on %s. Server-side dry-run diff:\n%s", i+1, s.Fix.Operation, s.Fix.Target, s.Diff)
+	}
+	return Result{Text: text.String(), Proposal: &prop}, nil
 }
 
 func (q *quantities) asMap() map[string]string {

@@ -13,9 +13,9 @@ import (
 // previewRecorder is a Previewer that keeps the Fix it was given.
 type previewRecorder struct{ got kube.Fix }
 
-func (r *previewRecorder) Preview(_ context.Context, fix kube.Fix) (*kube.Preview, error) {
+func (r *previewRecorder) Plan(_ context.Context, fix kube.Fix) ([]kube.Preview, error) {
 	r.got = fix
-	return &kube.Preview{Fix: fix, Diff: "--- a\n+++ b\n"}, nil
+	return []kube.Preview{{Fix: fix, Diff: "--- a\n+++ b\n"}}, nil
 }
 
 // The model-facing contract of propose_fix: the schema accepts every

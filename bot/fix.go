@@ -38,7 +38,7 @@ func (p slackFixes) Report(ctx context.Context, r fixflow.Record, rep fixflow.Re
 	b := p.b
 	who := "<@" + rep.By + ">"
 	done := ""
-	if rep.Applied != nil {
+	if len(rep.Applied) > 0 {
 		done = fmt.Sprintf(":white_check_mark: Applied by %s at %s as %s", who, rep.At.UTC().Format(time.RFC3339), rep.As)
 	}
 	switch rep.Stage {
@@ -63,7 +63,7 @@ func (p slackFixes) Report(ctx context.Context, r fixflow.Record, rep fixflow.Re
 		}
 	case fixflow.Applied:
 		b.decided(ctx, r, done+" — verifying…")
-		b.reply(ctx, r.Channel, r.ThreadTS, fmt.Sprintf("%s (%s is now at resourceVersion %s). Verifying…", done, r.Fix().Target, rep.Applied.ResourceVersion))
+		b.reply(ctx, r.Channel, r.ThreadTS, fmt.Sprintf("%s (%s). Verifying…", done, fixflow.Versions(rep.Applied)))
 	case fixflow.Verified:
 		v := rep.Verification
 		b.decided(ctx, r, done+" — verified ✅")

@@ -50,13 +50,13 @@ func (f *fakeFixer) Verify(context.Context, fixer.Applied, fixer.VerifyOptions) 
 	return fixer.Verification{Problems: []string{"pod web-1: container web is in CrashLoopBackOff"}, Elapsed: 2 * time.Second}, nil
 }
 
-func (f *fakeFixer) Repreview(_ context.Context, p kube.Preview) (*kube.Preview, error) {
-	p.ResourceVersion, p.PatchHash = "50", "fresh0123456789"
-	return &p, nil
-}
-
-func (f *fakeFixer) Preview(_ context.Context, fix kube.Fix) (*kube.Preview, error) {
-	return &kube.Preview{Fix: fix, Kind: "Deployment", ResourceVersion: "44", PatchHash: "rollback0123456", Diff: "-  value: \"8080\"\n+  value: eighty"}, nil
+// Plan previews a rollback as restoring eighty, anything else as a fresh
+// preview of the fix against a changed object.
+func (f *fakeFixer) Plan(_ context.Context, fix kube.Fix) ([]kube.Preview, error) {
+	if fix.Undoes != "" {
+		return []kube.Preview{{Fix: fix, Kind: "Deployment", ResourceVersion: "44", PatchHash: "rollback0123456", Diff: "-  value: \"8080\"\n+  value: eighty"}}, nil
+	}
+	return []kube.Preview{{Fix: fix, Kind: "Deployment", ResourceVersion: "50", PatchHash: "fresh0123456789", Diff: "-  value: eighty\n+  value: \"8080\""}}, nil
 }
 
 func (f *fakeFixer) Record(_ context.Context, r fixer.AuditRecord) {

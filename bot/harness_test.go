@@ -128,12 +128,8 @@ func (a *fakeApplier) Verify(context.Context, fixer.Applied, fixflow.VerifyOptio
 	return fixflow.Verification{Verified: true, Seen: []string{"rolled out"}}, nil
 }
 
-func (a *fakeApplier) Preview(_ context.Context, fix kube.Fix) (*kube.Preview, error) {
-	return &kube.Preview{Fix: fix, Kind: fix.Target.Kind, ResourceVersion: "1", PatchHash: "preview0123456"}, nil
-}
-
-func (a *fakeApplier) Repreview(ctx context.Context, p kube.Preview) (*kube.Preview, error) {
-	return a.Preview(ctx, p.Fix)
+func (a *fakeApplier) Plan(_ context.Context, fix kube.Fix) ([]kube.Preview, error) {
+	return []kube.Preview{{Fix: fix, Kind: fix.Target.Kind, ResourceVersion: "1", PatchHash: "preview0123456"}}, nil
 }
 
 func (a *fakeApplier) count() int {

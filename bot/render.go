@@ -116,15 +116,26 @@ func renderProposal(p agent.Proposal) (string, []slack.Block) {
 	if fix.Expected != "" {
 		head += "\n*Expected:* " + fix.Expected
 	}
-	blocks := []slack.Block{
-		section(head),
-		section("*Server-side dry-run diff:*\n" + codeBlock(p.Preview.Diff, maxSectionText-40)),
+	steps := p.Steps()
+	if len(steps) > 1 {
+		head += fmt.Sprintf("\n*%d steps*, approved together and applied in order: the fix, then what makes it take effect.", len(steps))
+	}
+	blocks := []slack.Block{section(head)}
+	for i, s := range steps {
+		title := "*Server-side dry-run diff:*"
+		if len(steps) > 1 {
+			title = fmt.Sprintf("*Step %d of %d:* %s on `%s/%s` — %s\n*Server-side dry-run diff:*", i+1, len(steps), s.Fix.Operation, strings.ToLower(s.Kind), s.Fix.Target.Name, s.Fix.Rationale)
+		}
+		title = trim(title, 600)
+		blocks = append(blocks, section(title+"\n"+codeBlock(s.Diff, maxSectionText-len(title)-40)))
+	}
+	blocks = append(blocks,
 		slack.NewActionBlock("kubertnetes_decision",
 			slack.NewButtonBlockElement(actionApprove, p.ID, slack.NewTextBlockObject(slack.PlainTextType, "Approve", false, false)).WithStyle(slack.StylePrimary),
 			slack.NewButtonBlockElement(actionReject, p.ID, slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false)).WithStyle(slack.StyleDanger),
 		),
 		contextText(fmt.Sprintf("Proposal `%s` · previewed against resourceVersion %s · patch sha256 %s…", p.ID, p.Preview.ResourceVersion, short(p.Preview.PatchHash))),
-	}
+	)
 	return trim(text, maxText), blocks
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -12,9 +13,11 @@ import (
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
-// apply applies an approved proposal (its state is Applying) as as, then
-// verifies it. A conflict brings a fresh preview, a failed verification a
-// rollback proposal; every step is audited, reported and noted.
+// apply applies an approved proposal (its state is Applying) as as, step
+// by step in order, then verifies it. A conflict on the first step brings
+// a fresh preview; a later step that fails, or a failed verification, a
+// rollback proposal of what was applied. Every step is audited, reported
+// and noted.
 func (w *Workflow) apply(ctx context.Context, log *zap.Logger, rec Record, user string, as fixer.Identity) {
 	log = log.With(zap.String("as", as.String()))
 	if w.d.Fixer == nil {
@@ -23,42 +26,64 @@ func (w *Workflow) apply(ctx context.Context, log *zap.Logger, rec Record, user 
 		return
 	}
 	log.Info("fix approved; applying")
-	w.audit(ctx, fixer.FixApproved, rec, user, as, "applying", "")
+	w.audit(ctx, fixer.FixApproved, rec, rec.Change.Preview, user, as, "applying", "")
 	w.d.Presenter.Report(ctx, rec, Report{Stage: Applying, By: user, As: as, At: w.d.Now()})
-	applied, err := w.d.Fixer.Apply(ctx, rec.Change.Preview, as)
-	if err != nil {
-		w.transition(ctx, log, rec, store.Applying, store.Failed, user)
-		why := userSafe(log, "apply failed", err)
-		w.audit(ctx, fixer.FixFailed, rec, user, as, err.Error(), "")
-		rep := Report{Stage: Failed, By: user, As: as, Err: why, Conflict: errors.Is(err, fixer.ErrConflict)}
-		var next *agent.Proposal
-		if rep.Conflict {
-			next, rep.NextErr = w.freshPreview(ctx, rec)
-			rep.Next = next
+	steps := rec.Change.Steps()
+	var applied []fixer.Applied
+	for i, step := range steps {
+		a, err := w.d.Fixer.Apply(ctx, step, as)
+		if err != nil {
+			w.failed(ctx, log, rec, user, as, applied, i, err)
+			return
 		}
-		w.d.Presenter.Report(ctx, rec, rep)
-		w.note(ctx, rec, fmt.Sprintf("Applying proposal %s (approved by %s) FAILED and nothing was changed: %s", rec.ID, w.d.Name(user), why))
-		if next != nil {
-			w.offer(ctx, rec, *next, Fresh)
-		}
-		return
+		log.Info("fix step applied", zap.Int("step", i+1), zap.Stringer("target", step.Fix.Target), zap.String("resource_version", a.ResourceVersion))
+		w.audit(ctx, fixer.FixApplied, rec, step, user, as, "resourceVersion "+a.ResourceVersion, a.UID)
+		applied = append(applied, a)
 	}
 	if !w.transition(ctx, log, rec, store.Applying, store.Applied, user) {
 		log.Error("the fix was applied but its state could not be recorded as applied")
 	}
-	log.Info("fix applied", zap.String("resource_version", applied.ResourceVersion))
-	w.audit(ctx, fixer.FixApplied, rec, user, as, "resourceVersion "+applied.ResourceVersion, applied.UID)
-	w.d.Presenter.Report(ctx, rec, Report{Stage: Applied, By: user, As: as, At: applied.At, Applied: &applied})
+	w.d.Presenter.Report(ctx, rec, Report{Stage: Applied, By: user, As: as, At: applied[0].At, Applied: applied})
 	w.verify(ctx, log, rec, user, applied)
 }
 
-// verify watches the applied fix and reports the outcome; when it is not
-// verified it offers the rollback.
-func (w *Workflow) verify(ctx context.Context, log *zap.Logger, rec Record, user string, applied fixer.Applied) {
+// failed reports step i's failure. Nothing was changed when it is the
+// first step (a conflict there brings a fresh preview); otherwise the
+// steps before it stay applied and their rollback is offered.
+func (w *Workflow) failed(ctx context.Context, log *zap.Logger, rec Record, user string, as fixer.Identity, applied []fixer.Applied, i int, err error) {
+	steps := rec.Change.Steps()
+	w.transition(ctx, log, rec, store.Applying, store.Failed, user)
+	why := userSafe(log, "apply failed", err)
+	w.audit(ctx, fixer.FixFailed, rec, steps[i], user, as, err.Error(), "")
+	rep := Report{Stage: Failed, By: user, As: as, At: w.d.Now(), Err: why, Applied: applied}
+	outcome := "nothing was changed"
+	if len(steps) > 1 {
+		rep.Err = fmt.Sprintf("step %d of %d (%s on %s) failed: %s", i+1, len(steps), steps[i].Fix.Operation, steps[i].Fix.Target, why)
+	}
+	if len(applied) > 0 {
+		outcome = "the steps before it stay applied: " + targets(applied)
+		rep.Err += "; " + outcome
+		rep.Next, rep.NextErr = w.rollback(ctx, applied, "a later step failed: "+why)
+	} else if rep.Conflict = errors.Is(err, fixer.ErrConflict); rep.Conflict {
+		rep.Next, rep.NextErr = w.freshPreview(ctx, rec)
+	}
+	w.d.Presenter.Report(ctx, rec, rep)
+	w.note(ctx, rec, fmt.Sprintf("Applying proposal %s (approved by %s) FAILED and %s: %s", rec.ID, w.d.Name(user), outcome, rep.Err))
+	switch {
+	case rep.Next != nil && rep.Conflict:
+		w.offer(ctx, rec, *rep.Next, Fresh)
+	case rep.Next != nil:
+		w.offer(ctx, rec, *rep.Next, RollbackOf)
+	}
+}
+
+// verify watches every applied step and reports the outcome; when it is
+// not verified it offers the rollback.
+func (w *Workflow) verify(ctx context.Context, log *zap.Logger, rec Record, user string, applied []fixer.Applied) {
 	target := rec.Fix().Target
-	base := Report{By: user, As: applied.As, At: applied.At, Applied: &applied}
+	base := Report{By: user, As: applied[0].As, At: applied[0].At, Applied: applied}
 	wctx, cancel := w.d.Watch(ctx)
-	v, err := w.d.Fixer.Verify(wctx, applied, w.r.Verify)
+	v, err := w.verifyAll(wctx, applied)
 	cancel()
 	if err != nil {
 		log.Info("verification stopped", zap.Error(err))
@@ -72,17 +97,17 @@ func (w *Workflow) verify(ctx context.Context, log *zap.Logger, rec Record, user
 	rep := base
 	rep.Verification = &v
 	if v.Verified {
-		w.audit(ctx, fixer.FixVerified, rec, user, applied.As, summary, applied.UID)
+		w.audit(ctx, fixer.FixVerified, rec, rec.Change.Preview, user, applied[0].As, summary, applied[0].UID)
 		rep.Stage = Verified
 		w.d.Presenter.Report(ctx, rec, rep)
-		w.note(ctx, rec, fmt.Sprintf("The user %s approved proposal %s; it was APPLIED to %s and VERIFIED: %s.", w.d.Name(user), rec.ID, target, summary))
+		w.note(ctx, rec, fmt.Sprintf("The user %s approved proposal %s; it was APPLIED to %s and VERIFIED: %s.", w.d.Name(user), rec.ID, targets(applied), summary))
 		return
 	}
-	w.audit(ctx, fixer.FixNotVerified, rec, user, applied.As, summary, applied.UID)
+	w.audit(ctx, fixer.FixNotVerified, rec, rec.Change.Preview, user, applied[0].As, summary, applied[0].UID)
 	rep.Stage = NotVerified
-	rep.Next, rep.NextErr = w.rollback(ctx, applied, v)
+	rep.Next, rep.NextErr = w.rollback(ctx, applied, v.Reason())
 	w.d.Presenter.Report(ctx, rec, rep)
-	note := fmt.Sprintf("The user %s approved proposal %s; it was APPLIED to %s but NOT VERIFIED: %s.", w.d.Name(user), rec.ID, target, summary)
+	note := fmt.Sprintf("The user %s approved proposal %s; it was APPLIED to %s but NOT VERIFIED: %s.", w.d.Name(user), rec.ID, targets(applied), summary)
 	if rep.Next != nil {
 		note += fmt.Sprintf(" Rollback proposal %s was offered.", rep.Next.ID)
 	}
@@ -92,26 +117,50 @@ func (w *Workflow) verify(ctx context.Context, log *zap.Logger, rec Record, user
 	}
 }
 
-// rollback previews the inverse of an applied fix, or says why there is none.
-func (w *Workflow) rollback(ctx context.Context, a fixer.Applied, v fixer.Verification) (*agent.Proposal, string) {
-	fix, err := fixer.Rollback(a, v.Reason())
+// verifyAll verifies each applied step in order: verified when every one
+// is. A step whose kind has no health signal (a ConfigMap) is verified by
+// the steps that follow it (the rollouts of the workloads that read it).
+func (w *Workflow) verifyAll(ctx context.Context, applied []fixer.Applied) (fixer.Verification, error) {
+	var all fixer.Verification
+	all.Verified = true
+	for _, a := range applied {
+		v, err := w.d.Fixer.Verify(ctx, a, w.r.Verify)
+		if err != nil {
+			return fixer.Verification{}, err
+		}
+		all.Verified = all.Verified && v.Verified
+		all.Seen = append(all.Seen, v.Seen...)
+		all.Problems = append(all.Problems, v.Problems...)
+		all.Elapsed += v.Elapsed
+	}
+	return all, nil
+}
+
+// rollback previews the inverse of an applied fix, with the steps that
+// make it take effect, or says why there is none. The first applied step
+// is the fix; the rollouts after it are not undone but planned again after
+// the inverse, so the workloads read the restored value.
+func (w *Workflow) rollback(ctx context.Context, applied []fixer.Applied, why string) (*agent.Proposal, string) {
+	fix, err := fixer.Rollback(applied[0], why)
 	if err != nil {
 		return nil, err.Error()
 	}
-	pv, err := w.d.Fixer.Preview(ctx, fix)
+	steps, err := w.d.Fixer.Plan(ctx, fix)
 	if err != nil {
 		return nil, "could not preview the rollback: " + userSafe(w.d.Log, "preview rollback", err)
 	}
-	return &agent.Proposal{ID: agent.NewID("fix"), Preview: *pv}, ""
+	p := agent.NewProposal(steps)
+	return &p, ""
 }
 
-// freshPreview previews a proposal again against its object as it is now.
+// freshPreview previews a proposal again against its objects as they are now.
 func (w *Workflow) freshPreview(ctx context.Context, rec Record) (*agent.Proposal, string) {
-	pv, err := w.d.Fixer.Repreview(ctx, rec.Change.Preview)
+	steps, err := w.d.Fixer.Plan(ctx, rec.Fix())
 	if err != nil {
 		return nil, "I could not preview the fix again: " + userSafe(w.d.Log, "preview again", err)
 	}
-	return &agent.Proposal{ID: agent.NewID("fix"), Preview: *pv}, ""
+	p := agent.NewProposal(steps)
+	return &p, ""
 }
 
 // offer proposes what follows rec (a fresh preview or a rollback) in the
@@ -124,6 +173,15 @@ func (w *Workflow) offer(ctx context.Context, rec Record, p agent.Proposal, orig
 		w.d.Log.Error("offer follow-up proposal", zap.String("proposal", p.ID), zap.Error(err))
 		w.d.Presenter.Report(ctx, rec, Report{Stage: NotOffered, Next: &p, Err: fmt.Sprintf("%s could not be recorded, so it cannot be approved; ask me to propose it again", p.ID)})
 	}
+}
+
+// targets names the objects of applied steps.
+func targets(applied []fixer.Applied) string {
+	names := make([]string, len(applied))
+	for i, a := range applied {
+		names[i] = a.Preview.Fix.Target.String()
+	}
+	return strings.Join(names, ", then ")
 }
 
 // userSafe is what a person is told about a failed step: the fixer's own

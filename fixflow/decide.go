@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
@@ -108,7 +109,7 @@ func (w *Workflow) reject(ctx context.Context, log *zap.Logger, d Decision, rec 
 		return
 	}
 	log.Info("fix rejected")
-	w.audit(ctx, fixer.FixRejected, rec, d.User, fixer.Identity{}, "not applied", "")
+	w.audit(ctx, fixer.FixRejected, rec, rec.Change.Preview, d.User, fixer.Identity{}, "not applied", "")
 	w.d.Presenter.Report(ctx, rec, Report{Stage: Rejected, By: d.User, At: w.d.Now()})
 	fix := rec.Fix()
 	w.note(ctx, rec, fmt.Sprintf("The user %s REJECTED proposal %s (%s on %s); it was not applied. Do not propose the same change again; ask what they prefer or look for another cause.", w.d.Name(d.User), rec.ID, fix.Operation, fix.Target))
@@ -136,11 +137,11 @@ func (w *Workflow) identity(user string) (fixer.Identity, bool) {
 }
 
 // audit records a step; the Auditor logs its own failures.
-func (w *Workflow) audit(ctx context.Context, reason fixer.AuditReason, rec Record, decidedBy string, as fixer.Identity, result string, uid types.UID) {
+func (w *Workflow) audit(ctx context.Context, reason fixer.AuditReason, rec Record, step kube.Preview, decidedBy string, as fixer.Identity, result string, uid types.UID) {
 	if w.d.Auditor == nil {
 		return
 	}
-	r := fixer.AuditRecord{Reason: reason, Proposal: rec.ID, Preview: rec.Change.Preview, UID: uid, As: as, Result: result}
+	r := fixer.AuditRecord{Reason: reason, Proposal: rec.ID, Preview: step, UID: uid, As: as, Result: result}
 	if rec.Requester != "" {
 		r.RequestedBy = w.d.Principal(rec.Requester)
 	}

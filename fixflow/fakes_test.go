@@ -23,6 +23,8 @@ type fakeFixer struct {
 	applied  []kube.Preview
 	as       []fixer.Identity
 	applyErr error
+	// failStep, when > 0, makes the apply of that step (1-based) fail.
+	failStep int
 	verified bool
 	// verifyBlocks makes Verify wait for its context (a person watching
 	// until they press Ctrl-C).
@@ -30,16 +32,21 @@ type fakeFixer struct {
 	previews     int
 }
 
-func (f *fakeFixer) Preview(_ context.Context, fix kube.Fix) (*kube.Preview, error) {
+// Plan previews the fix; a ConfigMap's is followed by the restart of the
+// Deployment that reads it, as the real fixer plans it.
+func (f *fakeFixer) Plan(_ context.Context, fix kube.Fix) ([]kube.Preview, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.previews++
-	return &kube.Preview{Fix: fix, Kind: "Deployment", Group: "apps", Version: "v1", Resource: "deployments",
-		ResourceVersion: "7", Diff: "-          value: eighty\n+          value: \"80\"\n", PatchHash: fmt.Sprintf("h%d", f.previews)}, nil
-}
-
-func (f *fakeFixer) Repreview(ctx context.Context, p kube.Preview) (*kube.Preview, error) {
-	return f.Preview(ctx, p.Fix)
+	if strings.EqualFold(fix.Target.Kind, "configmap") {
+		restart := kube.Fix{Target: kube.Target{Kind: "Deployment", Namespace: fix.Target.Namespace, Name: "web"}, Operation: kube.OpRolloutRestart, Rationale: "reads it at start"}
+		return []kube.Preview{
+			{Fix: fix, Kind: "ConfigMap", Version: "v1", Resource: "configmaps", ResourceVersion: "3", Diff: "-  URL: http://backend-svc\n+  URL: http://backend-service\n", PatchHash: fmt.Sprintf("cm%d", f.previews)},
+			{Fix: restart, Kind: "Deployment", Group: "apps", Version: "v1", Resource: "deployments", ResourceVersion: "7", Diff: "+  restartedAt: now\n", PatchHash: fmt.Sprintf("rs%d", f.previews)},
+		}, nil
+	}
+	return []kube.Preview{{Fix: fix, Kind: "Deployment", Group: "apps", Version: "v1", Resource: "deployments",
+		ResourceVersion: "7", Diff: "-          value: eighty\n+          value: \"80\"\n", PatchHash: fmt.Sprintf("h%d", f.previews)}}, nil
 }
 
 func (f *fakeFixer) Apply(_ context.Context, p kube.Preview, as fixer.Identity) (fixer.Applied, error) {
@@ -48,13 +55,23 @@ func (f *fakeFixer) Apply(_ context.Context, p kube.Preview, as fixer.Identity) 
 	if f.applyErr != nil {
 		return fixer.Applied{}, f.applyErr
 	}
+	if f.failStep == len(f.applied)+1 {
+		return fixer.Applied{}, fmt.Errorf("apply %s: %w", p.Fix.Target, fixer.ErrForbidden)
+	}
 	f.applied = append(f.applied, p)
 	f.as = append(f.as, as)
-	return fixer.Applied{Preview: p, As: as, UID: "uid-1", ResourceVersion: "8", At: time.Unix(1700000000, 0),
-		Before: deployment("eighty"), After: deployment("81")}, nil
+	a := fixer.Applied{Preview: p, As: as, UID: "uid-1", ResourceVersion: "8", At: time.Unix(1700000000, 0),
+		Before: deployment("eighty"), After: deployment("81")}
+	if p.Kind == "ConfigMap" {
+		a.Before, a.After = configMap("http://backend-svc"), configMap("http://backend-service")
+	}
+	return a, nil
 }
 
-func (f *fakeFixer) Verify(ctx context.Context, _ fixer.Applied, _ fixer.VerifyOptions) (fixer.Verification, error) {
+func (f *fakeFixer) Verify(ctx context.Context, a fixer.Applied, _ fixer.VerifyOptions) (fixer.Verification, error) {
+	if a.Preview.Kind == "ConfigMap" {
+		return fixer.Verification{Verified: true, Seen: []string{"configmap/x is at the applied version; kubertnetes has no health signal for ConfigMap objects"}}, nil
+	}
 	f.mu.Lock()
 	blocks, ok := f.verifyBlocks, f.verified
 	f.mu.Unlock()
@@ -81,6 +98,14 @@ func deployment(port string) *unstructured.Unstructured {
 		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{
 			map[string]any{"name": "web", "image": "web:1", "env": []any{map[string]any{"name": "PORT", "value": port}}},
 		}}}},
+	}}
+}
+
+func configMap(url string) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": "faulty-config", "namespace": "shop", "resourceVersion": "3"},
+		"data":     map[string]any{"BACKEND_URL": url},
 	}}
 }
 
@@ -225,9 +250,9 @@ func newFlow(t *testing.T, rules Rules, mutate ...func(*Deps)) *flow {
 		t.Fatal(err)
 	}
 	f.wf = wf
-	pv, _ := f.fixer.Preview(t.Context(), kube.Fix{Target: kube.Target{Kind: "deployment", Namespace: "shop", Name: "web"},
+	steps, _ := f.fixer.Plan(t.Context(), kube.Fix{Target: kube.Target{Kind: "deployment", Namespace: "shop", Name: "web"},
 		Operation: kube.OpSetEnv, Env: map[string]string{"PORT": "80"}, Rationale: "PORT is not a number"})
-	f.prop = agent.Proposal{ID: "fix-1", Preview: *pv}
+	f.prop = agent.Proposal{ID: "fix-1", Preview: steps[0]}
 	if err := wf.Propose(t.Context(), Place{Conversation: "conv-1", Channel: "C1", Thread: "1.1", Requester: "UREQUESTER"}, f.prop); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package fixflow
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kubertnetes/kubertnetes/agent"
@@ -75,12 +77,23 @@ type Report struct {
 	// Conflict is set when the object changed since the preview; a fresh
 	// preview follows when NextErr is empty.
 	Conflict bool
-	// Applied is the applied change, from Applied on.
-	Applied *fixer.Applied
+	// Applied are the applied steps, in order, from Applied on (and on
+	// Failed, the steps applied before the one that failed).
+	Applied []fixer.Applied
 	// Verification is its outcome, for Verified and NotVerified.
 	Verification *fixer.Verification
 	// Next is the proposal offered after this one (a fresh preview or a
 	// rollback); NextErr why none could be offered.
 	Next    *agent.Proposal
 	NextErr string
+}
+
+// Versions says where each applied step left its object: "deployment/web
+// in namespace shop is now at resourceVersion 8".
+func Versions(applied []fixer.Applied) string {
+	parts := make([]string, len(applied))
+	for i, a := range applied {
+		parts[i] = fmt.Sprintf("%s is now at resourceVersion %s", a.Preview.Fix.Target, a.ResourceVersion)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -15,10 +15,10 @@ import (
 	"github.com/kubertnetes/kubertnetes/store"
 )
 
-// Fixer previews, applies and verifies fixes; *fixer.Fixer satisfies it.
+// Fixer plans, applies and verifies fixes; *fixer.Fixer satisfies it.
 type Fixer interface {
-	Preview(ctx context.Context, fix kube.Fix) (*kube.Preview, error)
-	Repreview(ctx context.Context, p kube.Preview) (*kube.Preview, error)
+	// Plan previews a fix and the steps that make it take effect.
+	Plan(ctx context.Context, fix kube.Fix) ([]kube.Preview, error)
 	Apply(ctx context.Context, p kube.Preview, as fixer.Identity) (fixer.Applied, error)
 	Verify(ctx context.Context, a fixer.Applied, opts fixer.VerifyOptions) (fixer.Verification, error)
 }
@@ -200,7 +200,7 @@ func (w *Workflow) propose(ctx context.Context, at Place, p agent.Proposal, orig
 	if err := w.d.Store.SaveProposal(ctx, rec.Proposal); err != nil {
 		return fmt.Errorf("record proposal %s: %w", p.ID, err)
 	}
-	w.audit(ctx, fixer.FixProposed, rec, "", fixer.Identity{}, "awaiting approval", "")
+	w.audit(ctx, fixer.FixProposed, rec, rec.Change.Preview, "", fixer.Identity{}, "awaiting approval", "")
 	if err := w.d.Presenter.Offer(ctx, rec); err != nil {
 		return fmt.Errorf("show proposal %s: %w", p.ID, err)
 	}

@@ -90,7 +90,7 @@ func (t *terminalFixes) Report(_ context.Context, r fixflow.Record, rep fixflow.
 			fmt.Fprintln(out, rep.NextErr)
 		}
 	case fixflow.Applied:
-		fmt.Fprintf(out, "Applied %s to %s (resourceVersion %s). Verifying (up to %s; Ctrl-C stops watching)…\n", r.ID, r.Fix().Target, rep.Applied.ResourceVersion, t.verifyFor)
+		fmt.Fprintf(out, "Applied %s: %s. Verifying (up to %s; Ctrl-C stops watching)…\n", r.ID, fixflow.Versions(rep.Applied), t.verifyFor)
 	case fixflow.Verified:
 		v := rep.Verification
 		fmt.Fprintf(out, "Fix %s verified ✅ after %s: %s.\n", r.ID, v.Elapsed.Round(time.Second), v.Summary())
@@ -128,7 +128,4 @@ func (t *terminalFixes) watch(ctx context.Context) (context.Context, context.Can
 	return wctx, cancel
 }
 
-func (t *terminalFixes) show(title string, p agent.Proposal) {
-	fix := p.Preview.Fix
-	fmt.Fprintf(t.std.out, "\n%s %s: %s on %s\n  why: %s\n  server-side dry-run diff:\n%s\n", title, p.ID, fix.Operation, fix.Target, fix.Rationale, indent(p.Preview.Diff, "    "))
-}
+func (t *terminalFixes) show(title string, p agent.Proposal) { printProposal(t.std.out, title, p) }

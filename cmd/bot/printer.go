@@ -46,12 +46,7 @@ func (p *printer) event(e agent.Event) {
 		}
 	case agent.ProposalEvent:
 		p.proposals = append(p.proposals, e.Proposal)
-		fix := e.Proposal.Preview.Fix
-		fmt.Fprintf(p.w, "\nProposed fix %s: %s on %s\n  why: %s\n", e.Proposal.ID, fix.Operation, fix.Target, fix.Rationale)
-		if fix.Risk != "" {
-			fmt.Fprintf(p.w, "  risk: %s\n", fix.Risk)
-		}
-		fmt.Fprintf(p.w, "  server-side dry-run diff:\n%s\n", indent(e.Proposal.Preview.Diff, "    "))
+		printProposal(p.w, "Proposed fix", e.Proposal)
 	case agent.Answer:
 		fmt.Fprintf(p.w, "\n%s\n", e.Text)
 		if e.Usage.Requests > 0 {
@@ -89,6 +84,25 @@ func (p *printer) take() []agent.Proposal {
 	out := p.proposals
 	p.proposals = nil
 	return out
+}
+
+// printProposal shows a proposal: what, why, the risk, and each step's
+// server-side dry-run diff.
+func printProposal(w io.Writer, title string, p agent.Proposal) {
+	fix := p.Preview.Fix
+	fmt.Fprintf(w, "\n%s %s: %s on %s\n  why: %s\n", title, p.ID, fix.Operation, fix.Target, fix.Rationale)
+	if fix.Risk != "" {
+		fmt.Fprintf(w, "  risk: %s\n", fix.Risk)
+	}
+	steps := p.Steps()
+	if len(steps) == 1 {
+		fmt.Fprintf(w, "  server-side dry-run diff:\n%s\n", indent(p.Preview.Diff, "    "))
+		return
+	}
+	fmt.Fprintf(w, "  %d steps, approved together and applied in order:\n", len(steps))
+	for i, s := range steps {
+		fmt.Fprintf(w, "  %d. %s on %s — %s\n     server-side dry-run diff:\n%s\n", i+1, s.Fix.Operation, s.Fix.Target, s.Fix.Rationale, indent(s.Diff, "       "))
+	}
 }
 
 func indent(s, prefix string) string {

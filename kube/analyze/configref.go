@@ -144,83 +144,14 @@ func podTemplates(ctx context.Context, src Source, ns string) ([]podTemplate, er
 	return out, nil
 }
 
-// configRef is one reference of a pod spec to a ConfigMap or Secret (or to
-// one key of a ConfigMap, when Key is set), with the JSON pointers of the
-// fields that name them.
-type configRef struct {
-	Kind, Name, Key   string
-	Where             string // "env DB_HOST of container app"
-	NamePath, KeyPath string
-	PullSecret        bool
-}
-
 // configRefs lists the spec's required references; optional ones are left
 // out, since a pod starts without them.
-func configRefs(spec *corev1.PodSpec, base string) []configRef {
-	var out []configRef
-	optional := func(o *bool) bool { return o != nil && *o }
-	for _, group := range []struct {
-		field string
-		cs    []corev1.Container
-	}{{"initContainers", spec.InitContainers}, {"containers", spec.Containers}} {
-		for i, c := range group.cs {
-			cp := fmt.Sprintf("%s/%s/%d", base, group.field, i)
-			for j, e := range c.Env {
-				vf := e.ValueFrom
-				ep := fmt.Sprintf("%s/env/%d/valueFrom", cp, j)
-				where := fmt.Sprintf("env %s of container %s", e.Name, c.Name)
-				switch {
-				case vf == nil:
-				case vf.ConfigMapKeyRef != nil && !optional(vf.ConfigMapKeyRef.Optional):
-					out = append(out, configRef{Kind: "ConfigMap", Name: vf.ConfigMapKeyRef.Name, Key: vf.ConfigMapKeyRef.Key, Where: where,
-						NamePath: ep + "/configMapKeyRef/name", KeyPath: ep + "/configMapKeyRef/key"})
-				case vf.SecretKeyRef != nil && !optional(vf.SecretKeyRef.Optional):
-					out = append(out, configRef{Kind: "Secret", Name: vf.SecretKeyRef.Name, Where: where, NamePath: ep + "/secretKeyRef/name"})
-				}
-			}
-			for j, from := range c.EnvFrom {
-				fp := fmt.Sprintf("%s/envFrom/%d", cp, j)
-				where := "envFrom of container " + c.Name
-				if from.ConfigMapRef != nil && !optional(from.ConfigMapRef.Optional) {
-					out = append(out, configRef{Kind: "ConfigMap", Name: from.ConfigMapRef.Name, Where: where, NamePath: fp + "/configMapRef/name"})
-				}
-				if from.SecretRef != nil && !optional(from.SecretRef.Optional) {
-					out = append(out, configRef{Kind: "Secret", Name: from.SecretRef.Name, Where: where, NamePath: fp + "/secretRef/name"})
-				}
-			}
+func configRefs(spec *corev1.PodSpec, base string) []kube.ConfigRef {
+	var out []kube.ConfigRef
+	for _, r := range kube.ConfigRefs(spec, base) {
+		if !r.Optional {
+			out = append(out, r)
 		}
-	}
-	cmVolume := func(cm *corev1.ConfigMapVolumeSource, p, where string) {
-		if cm == nil || optional(cm.Optional) {
-			return
-		}
-		out = append(out, configRef{Kind: "ConfigMap", Name: cm.Name, Where: where, NamePath: p + "/name"})
-		for m, it := range cm.Items {
-			out = append(out, configRef{Kind: "ConfigMap", Name: cm.Name, Key: it.Key, Where: where, NamePath: p + "/name", KeyPath: fmt.Sprintf("%s/items/%d/key", p, m)})
-		}
-	}
-	for k, v := range spec.Volumes {
-		vp := fmt.Sprintf("%s/volumes/%d", base, k)
-		where := "volume " + v.Name
-		cmVolume(v.ConfigMap, vp+"/configMap", where)
-		if v.Secret != nil && !optional(v.Secret.Optional) {
-			out = append(out, configRef{Kind: "Secret", Name: v.Secret.SecretName, Where: where, NamePath: vp + "/secret/secretName"})
-		}
-		if v.Projected == nil {
-			continue
-		}
-		for m, src := range v.Projected.Sources {
-			sp := fmt.Sprintf("%s/projected/sources/%d", vp, m)
-			if src.ConfigMap != nil {
-				cmVolume(&corev1.ConfigMapVolumeSource{LocalObjectReference: src.ConfigMap.LocalObjectReference, Items: src.ConfigMap.Items, Optional: src.ConfigMap.Optional}, sp+"/configMap", where)
-			}
-			if src.Secret != nil && !optional(src.Secret.Optional) {
-				out = append(out, configRef{Kind: "Secret", Name: src.Secret.Name, Where: where, NamePath: sp + "/secret/name"})
-			}
-		}
-	}
-	for k, s := range spec.ImagePullSecrets {
-		out = append(out, configRef{Kind: "Secret", Name: s.Name, Where: "imagePullSecrets", NamePath: fmt.Sprintf("%s/imagePullSecrets/%d/name", base, k), PullSecret: true})
 	}
 	return out
 }
@@ -232,7 +163,7 @@ func checkConfigRefs(t podTemplate, idx configIndex) []kube.Finding {
 	ns := t.Object.Namespace
 	type group struct {
 		kind, name, key string
-		refs            []configRef
+		refs            []kube.ConfigRef
 	}
 	var order []string
 	groups := map[string]*group{}
@@ -301,7 +232,7 @@ func keysOf(m map[string]bool) []string {
 	return out
 }
 
-func missingObjectFinding(t podTemplate, kind, name string, refs []configRef, existing []string) kube.Finding {
+func missingObjectFinding(t podTemplate, kind, name string, refs []kube.ConfigRef, existing []string) kube.Finding {
 	sev, what := kube.Critical, "its pods cannot start"
 	pullOnly := true
 	for _, r := range refs {
@@ -336,7 +267,7 @@ func missingObjectFinding(t podTemplate, kind, name string, refs []configRef, ex
 	return f
 }
 
-func missingKeyFinding(t podTemplate, cm, key string, refs []configRef, keys []string) kube.Finding {
+func missingKeyFinding(t podTemplate, cm, key string, refs []kube.ConfigRef, keys []string) kube.Finding {
 	ev := make([]string, 0, len(refs)+2)
 	for _, r := range refs {
 		ev = append(ev, fmt.Sprintf("%s reads key %q of ConfigMap %s", r.Where, key, cm))
@@ -363,7 +294,7 @@ func missingKeyFinding(t podTemplate, cm, key string, refs []configRef, keys []s
 // of the old value. Nil when the template cannot be patched: a Pod's spec
 // and a Job's template are immutable, and a template another controller
 // owns would be put back by it.
-func referenceFix(t podTemplate, refs []configRef, key bool, from, to, why string) *kube.Fix {
+func referenceFix(t podTemplate, refs []kube.ConfigRef, key bool, from, to, why string) *kube.Fix {
 	if t.Owner == nil || *t.Owner != t.Object || t.Object.Kind == "Job" {
 		return nil
 	}

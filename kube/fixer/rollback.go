@@ -62,7 +62,7 @@ func Rollback(a Applied, why string) (kube.Fix, error) {
 		}
 	}
 	if string(patch) == "{}" {
-		return kube.Fix{}, fmt.Errorf("%w: the fix changed no field of spec, labels or annotations", ErrNoRollback)
+		return kube.Fix{}, fmt.Errorf("%w: the fix changed no field of spec, ConfigMap data, labels or annotations", ErrNoRollback)
 	}
 	return kube.Fix{
 		Target:    kube.Target{Kind: p.Kind, Namespace: p.Fix.Target.Namespace, Name: p.Fix.Target.Name},
@@ -75,11 +75,19 @@ func Rollback(a Applied, why string) (kube.Fix, error) {
 	}, nil
 }
 
-// rollbackFields is the part of an object a rollback restores.
+// rollbackFields is the part of an object a rollback restores: its spec,
+// a ConfigMap's data, and the labels and annotations. A Secret's data is
+// never copied into a patch.
 func rollbackFields(u *unstructured.Unstructured) map[string]any {
 	out := map[string]any{}
-	if spec, ok := u.Object["spec"]; ok {
-		out["spec"] = spec
+	fields := []string{"spec"}
+	if u.GetAPIVersion() == "v1" && u.GetKind() == "ConfigMap" {
+		fields = append(fields, "data", "binaryData")
+	}
+	for _, f := range fields {
+		if v, ok := u.Object[f]; ok {
+			out[f] = v
+		}
 	}
 	md := map[string]any{}
 	if l := u.GetLabels(); l != nil {
