@@ -17,7 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
 const (
@@ -110,9 +110,9 @@ func TestManifestsPassServerSideDryRun(t *testing.T) {
 		}
 	})
 
-	t.Run("k3d-cluster/faulty-deploy.yaml", func(t *testing.T) {
+	t.Run("k3d-cluster/demo/faulty-deploy.yaml", func(t *testing.T) {
 		ns := plane.Namespace(t)
-		objs, err := k3dcluster.SplitYAML(k3dcluster.Manifests())
+		objs, err := demo.SplitYAML(demo.Manifests())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
 // plane is the real control plane shared by this package's cluster tests.
@@ -31,7 +31,7 @@ func newReader(t *testing.T) *Reader {
 // crash-loops and the other pods are ready.
 func loadDemo(t *testing.T, ns string) {
 	t.Helper()
-	if err := k3dcluster.Load(t.Context(), plane.Config(), plane.Cluster(), ns); err != nil {
+	if err := demo.Load(t.Context(), plane.Config(), plane.Cluster(), ns); err != nil {
 		t.Fatalf("load demo: %v", err)
 	}
 	waitPods(t, ns, "app=crashloop-app", 1, crashLooping)

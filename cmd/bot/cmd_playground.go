@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 	"github.com/kubertnetes/kubertnetes/localcluster"
 )
 
@@ -17,11 +17,11 @@ func startPlayground(ctx context.Context, cfg Config, w io.Writer) (*localcluste
 	if err != nil {
 		return nil, fmt.Errorf("build the playground cluster: %w", err)
 	}
-	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: w, FaultRules: k3dcluster.FaultRules()})
+	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: w, FaultRules: demo.FaultRules()})
 	if err != nil {
 		return nil, fmt.Errorf("start the playground cluster: %w", err)
 	}
-	if err := k3dcluster.Load(ctx, c.RESTConfig(), c, "default"); err != nil {
+	if err := demo.Load(ctx, c.RESTConfig(), c, "default"); err != nil {
 		_ = c.Stop()
 		return nil, fmt.Errorf("load the demo app: %w", err)
 	}

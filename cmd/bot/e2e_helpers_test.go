@@ -19,7 +19,7 @@ import (
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 	"github.com/kubertnetes/kubertnetes/internal/openaitest"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
 const (
@@ -47,22 +47,22 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// demo is a namespace on the real control plane with the k3d demo app
+// demoApp is a namespace on the real control plane with the k3d demo app
 // loaded, crashloop-app already crash-looping.
-type demo struct {
+type demoApp struct {
 	ns string
 	cs kubernetes.Interface
 }
 
-func loadDemo(t testing.TB) demo {
+func loadDemo(t testing.TB) demoApp {
 	t.Helper()
 	ns := plane.Namespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := k3dcluster.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
+	if err := demo.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
 		t.Fatalf("load demo app: %v", err)
 	}
-	d := demo{ns: ns, cs: plane.Clientset(t)}
+	d := demoApp{ns: ns, cs: plane.Clientset(t)}
 	kubetest.Eventually(t, 60*time.Second, "crashloop-app in CrashLoopBackOff", func() (bool, error) {
 		pods, err := d.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=crashloop-app"})
 		if err != nil {
@@ -81,7 +81,7 @@ func loadDemo(t testing.TB) demo {
 }
 
 // listenPort reads crashloop-app's LISTEN_PORT from the live Deployment.
-func (d demo) listenPort(t testing.TB) string {
+func (d demoApp) listenPort(t testing.TB) string {
 	t.Helper()
 	dep, err := d.cs.AppsV1().Deployments(d.ns).Get(context.Background(), "crashloop-app", metav1.GetOptions{})
 	if err != nil {

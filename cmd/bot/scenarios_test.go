@@ -11,7 +11,7 @@ import (
 
 	"k8s.io/client-go/discovery"
 
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
 // TestAnalyzeAllNamesEveryScenario is the scenario library's "done when":
@@ -20,7 +20,7 @@ import (
 // namespace, kind, name and reason. Other findings (the plane's own
 // namespaces, cluster-scoped objects some scenarios create) may appear too.
 func TestAnalyzeAllNamesEveryScenario(t *testing.T) {
-	scenarios, err := k3dcluster.Scenarios()
+	scenarios, err := demo.Scenarios()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestAnalyzeAllNamesEveryScenario(t *testing.T) {
 	nsOf := map[string]string{}
 	for _, sc := range scenarios {
 		ns := plane.Namespace(t)
-		objs, err := k3dcluster.SplitYAML(sc.Manifests)
+		objs, err := demo.SplitYAML(sc.Manifests)
 		if err != nil {
 			t.Fatalf("scenario %s: %v", sc.Name, err)
 		}
@@ -87,7 +87,7 @@ func TestAnalyzeAllNamesEveryScenario(t *testing.T) {
 
 // missingScenarioFindings lists the expectations no finding in the
 // scenario's namespace (none, for a cluster-scoped kind) meets.
-func missingScenarioFindings(scenarios []k3dcluster.Scenario, nsOf map[string]string, rootKinds map[string]bool, found []findingJSON) []string {
+func missingScenarioFindings(scenarios []demo.Scenario, nsOf map[string]string, rootKinds map[string]bool, found []findingJSON) []string {
 	var out []string
 	for _, sc := range scenarios {
 		for _, e := range sc.Expect {

@@ -13,11 +13,11 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/restmapper"
 
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
 // CreateObjects creates objs (a scenario's or the demo's, as
-// k3dcluster.SplitYAML decodes them) in namespace, and deletes the
+// demo.SplitYAML decodes them) in namespace, and deletes the
 // cluster-scoped ones among them (a Node, a StorageClass) when the test
 // ends: the namespace's deletion does not take those, and no test after
 // this one may see them.
@@ -51,7 +51,7 @@ func (p *Plane) CreateObjects(t testing.TB, namespace string, objs []map[string]
 			}
 		})
 	}
-	if err := k3dcluster.Create(context.Background(), cfg, namespace, objs); err != nil {
+	if err := demo.Create(context.Background(), cfg, namespace, objs); err != nil {
 		t.Fatal(err)
 	}
 }

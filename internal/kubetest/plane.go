@@ -11,7 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 	"github.com/kubertnetes/kubertnetes/localcluster"
 )
 
@@ -87,7 +87,7 @@ func setup(ctx context.Context) (*localcluster.Cluster, error) {
 	// The simulated kubelet's rules of the demo and the scenarios: pods fail
 	// exactly while their spec would fail them on a real node, so fixes can
 	// be verified.
-	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: os.Stderr, FaultRules: k3dcluster.FaultRules()})
+	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: os.Stderr, FaultRules: demo.FaultRules()})
 	if err != nil {
 		return nil, err
 	}
