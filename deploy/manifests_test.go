@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubertnetes/kubertnetes/internal/manifest"
 	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
@@ -112,15 +113,14 @@ func TestManifestsPassServerSideDryRun(t *testing.T) {
 
 	t.Run("k3d-cluster/demo/faulty-deploy.yaml", func(t *testing.T) {
 		ns := plane.Namespace(t)
-		objs, err := demo.SplitYAML(demo.Manifests())
+		objs, err := manifest.Decode(demo.Manifests())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(objs) == 0 {
 			t.Fatal("faulty-deploy.yaml has no objects")
 		}
-		for _, m := range objs {
-			o := &unstructured.Unstructured{Object: m}
+		for _, o := range objs {
 			o.SetNamespace(ns)
 			dryRun(t, o)
 		}

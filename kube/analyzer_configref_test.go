@@ -211,9 +211,7 @@ func TestReferenceProposalsPreview(t *testing.T) {
 				t.Fatal(err)
 			}
 			ns := plane.Namespace(t)
-			if err := demo.Create(t.Context(), plane.Config(), ns, objs); err != nil {
-				t.Fatal(err)
-			}
+			plane.CreateObjects(t, ns, objs)
 			fs, err := Analyze(t.Context(), r, Scope{Namespace: ns})
 			if err != nil {
 				t.Fatal(err)

@@ -181,9 +181,7 @@ func scenarioFindings(t *testing.T, name, kind, reason string) (string, []Findin
 		t.Fatal(err)
 	}
 	ns := plane.Namespace(t)
-	if err := demo.Create(t.Context(), plane.Config(), ns, objs); err != nil {
-		t.Fatal(err)
-	}
+	plane.CreateObjects(t, ns, objs)
 	r := newReader(t)
 	var got []Finding
 	kubetest.Eventually(t, 90*time.Second, reason+" in "+name, func() (bool, error) {

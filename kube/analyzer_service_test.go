@@ -249,9 +249,7 @@ func loadScenario(t *testing.T, name string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := demo.Create(t.Context(), plane.Config(), ns, objs); err != nil {
-			t.Fatal(err)
-		}
+		plane.CreateObjects(t, ns, objs)
 		return ns
 	}
 	t.Fatalf("no scenario %s", name)

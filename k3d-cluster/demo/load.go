@@ -4,14 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
+
+	"github.com/kubertnetes/kubertnetes/internal/manifest"
 )
 
 // LogSetter makes every pod's container of a name, in a namespace, serve
@@ -21,6 +17,7 @@ type LogSetter interface {
 }
 
 // Load creates the demo app in namespace on a simulated control plane.
+// Objects that already exist are left as they are.
 func Load(ctx context.Context, cfg *rest.Config, logs LogSetter, namespace string) error {
 	sim, err := Simulate(manifests)
 	if err != nil {
@@ -31,37 +28,17 @@ func Load(ctx context.Context, cfg *rest.Config, logs LogSetter, namespace strin
 			return fmt.Errorf("simulated logs of %s: %w", l.Container, err)
 		}
 	}
-	return Create(ctx, cfg, namespace, sim.Objects)
+	a, err := manifest.NewApplier(cfg, manifest.Options{FieldManager: FieldManager, IgnoreExisting: true})
+	if err != nil {
+		return err
+	}
+	objs := make([]*unstructured.Unstructured, len(sim.Objects))
+	for i, o := range sim.Objects {
+		objs[i] = &unstructured.Unstructured{Object: o}
+	}
+	_, err = a.Create(ctx, namespace, objs)
+	return err
 }
 
-// Create creates objects in namespace (namespaced kinds) through the API.
-// Objects that already exist are left as they are.
-func Create(ctx context.Context, cfg *rest.Config, namespace string, objs []map[string]any) error {
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return fmt.Errorf("dynamic client: %w", err)
-	}
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		return fmt.Errorf("discovery client: %w", err)
-	}
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))
-	for _, o := range objs {
-		u := &unstructured.Unstructured{Object: o}
-		gvk := u.GroupVersionKind()
-		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", gvk.Kind, u.GetName(), err)
-		}
-		ri := dyn.Resource(m.Resource)
-		var res dynamic.ResourceInterface = ri
-		if m.Scope.Name() == "namespace" {
-			u.SetNamespace(namespace)
-			res = ri.Namespace(namespace)
-		}
-		if _, err := res.Create(ctx, u, metav1.CreateOptions{FieldManager: "kubertnetes-demo"}); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("create %s %s: %w", gvk.Kind, u.GetName(), err)
-		}
-	}
-	return nil
-}
+// FieldManager is the manager of the demo's and the scenarios' objects.
+const FieldManager = "kubertnetes-demo"
