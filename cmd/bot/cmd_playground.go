@@ -12,8 +12,12 @@ import (
 // startPlayground builds (once, cached) and starts the local simulated
 // control plane, and loads the demo app into its default namespace.
 func startPlayground(ctx context.Context, cfg Config, w io.Writer) (*localcluster.Cluster, error) {
+	cache, err := cfg.cacheDir()
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprintln(w, "Preparing the local control plane (the first run builds it from the Go module proxy: about 5 minutes)…")
-	bin, err := localcluster.EnsureBinaries(ctx, localcluster.BuildOptions{CacheDir: cfg.CacheDir, Log: w})
+	bin, err := localcluster.EnsureBinaries(ctx, localcluster.BuildOptions{CacheDir: cache, Log: w})
 	if err != nil {
 		return nil, fmt.Errorf("build the playground cluster: %w", err)
 	}

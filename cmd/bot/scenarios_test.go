@@ -36,7 +36,7 @@ func TestAnalyzeAllNamesEveryScenario(t *testing.T) {
 		plane.CreateObjects(t, ns, objs)
 		nsOf[sc.Name] = ns
 	}
-	setEnv(t, map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath()})
+	settings := map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath()}
 	rootKinds := clusterScopedKinds(t)
 
 	var (
@@ -48,7 +48,7 @@ func TestAnalyzeAllNamesEveryScenario(t *testing.T) {
 	start := time.Now()
 	for deadline := start.Add(2 * time.Minute); ; time.Sleep(time.Second) {
 		var stdout, stderr bytes.Buffer
-		runErr = run(ctx, []string{"analyze", "-A", "-o", "json"}, stdio{out: &stdout, err: &stderr})
+		runErr = run(ctx, []string{"analyze", "-A", "-o", "json"}, env(settings), stdio{out: &stdout, err: &stderr})
 		out = stdout.String()
 		found = nil
 		if err := json.Unmarshal(stdout.Bytes(), &found); err != nil {
