@@ -24,8 +24,6 @@ func TestAnalyzeAllNamesEveryScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
 	nsOf := map[string]string{}
 	for _, sc := range scenarios {
 		ns := plane.Namespace(t)
@@ -37,6 +35,9 @@ func TestAnalyzeAllNamesEveryScenario(t *testing.T) {
 		nsOf[sc.Name] = ns
 	}
 	settings := map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath()}
+	// The clock starts once the plane is up (built first, on a cold cache).
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	rootKinds := clusterScopedKinds(t)
 
 	var (

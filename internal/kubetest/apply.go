@@ -44,7 +44,7 @@ func (p *Plane) CreateObjects(t testing.TB, namespace string, objs []map[string]
 // when the test ends; an error fails the test.
 func (p *Plane) create(t testing.TB, namespace string, objs []*unstructured.Unstructured, opts manifest.Options) {
 	t.Helper()
-	a, err := manifest.NewApplier(p.Config(), opts)
+	a, err := manifest.NewApplier(p.started(t).RESTConfig(), opts)
 	if err != nil {
 		t.Fatalf("kubetest: %v", err)
 	}
