@@ -39,7 +39,7 @@ bench:
 # A real k3d cluster with the demo app (needs Docker and k3d; see k3d-cluster/README.md).
 demo:
 	k3d cluster create --config k3d-cluster/k3d-config.yaml
-	kubectl apply -f k3d-cluster/faulty-deploy.yaml
+	kubectl apply -f k3d-cluster/demo/faulty-deploy.yaml
 
 clean:
 	rm -rf bin

@@ -12,7 +12,7 @@ import (
 
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 	"github.com/kubertnetes/kubertnetes/internal/openaitest"
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/kube/analyze"
 	"github.com/kubertnetes/kubertnetes/kube/fixer"
@@ -60,7 +60,7 @@ func demoNamespace(t testing.TB) (string, *kube.Reader) {
 	t.Helper()
 	ns := plane.Namespace(t)
 	ctx := context.Background()
-	if err := k3dcluster.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
+	if err := demo.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
 		t.Fatal(err)
 	}
 	r, err := kube.NewReader(plane.Config(), kube.ReaderOptions{Hidden: simulator})

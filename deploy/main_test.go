@@ -1,28 +1,18 @@
 package deploy_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"sync"
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
+	"github.com/kubertnetes/kubertnetes/internal/manifest"
 )
 
 // plane is the real control plane shared by this package's tests.
@@ -44,19 +34,11 @@ func render(t *testing.T, dir string) []*unstructured.Unstructured {
 		t.Fatalf("kustomize build %s: %v", dir, err)
 	}
 	// Decoded as kubectl does (numbers as int64), not with kustomize's own maps.
-	var objs []*unstructured.Unstructured
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(out), 4096)
-	for {
-		o := &unstructured.Unstructured{}
-		if err := dec.Decode(&o.Object); errors.Is(err, io.EOF) {
-			return objs
-		} else if err != nil {
-			t.Fatalf("kustomize build %s: decode: %v", dir, err)
-		}
-		if len(o.Object) > 0 {
-			objs = append(objs, o)
-		}
+	objs, err := manifest.Decode(out)
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", dir, err)
 	}
+	return objs
 }
 
 // find returns the one object of kind and name in objs.
@@ -71,12 +53,12 @@ func find(t *testing.T, objs []*unstructured.Unstructured, kind, name string) *u
 	return nil
 }
 
-// client creates arbitrary objects through the dynamic client, and records
-// the API server's warnings (deprecated APIs, Pod Security) so tests can
-// insist there are none.
+// client creates arbitrary objects as they are (namespaced ones in the
+// namespace they name), with strict field validation, and records the API
+// server's warnings (deprecated APIs, Pod Security) so tests can insist
+// there are none.
 type client struct {
-	dyn    dynamic.Interface
-	mapper meta.RESTMapper
+	dry, real *manifest.Applier
 
 	mu       sync.Mutex
 	warnings []string
@@ -87,16 +69,13 @@ func newClient(t *testing.T, cfg *rest.Config) *client {
 	c := &client{}
 	cfg = rest.CopyConfig(cfg)
 	cfg.WarningHandler = c
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		t.Fatalf("dynamic client: %v", err)
+	var err error
+	if c.dry, err = manifest.NewApplier(cfg, manifest.Options{DryRun: true, StrictFields: true}); err != nil {
+		t.Fatal(err)
 	}
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		t.Fatalf("discovery client: %v", err)
+	if c.real, err = manifest.NewApplier(cfg, manifest.Options{StrictFields: true}); err != nil {
+		t.Fatal(err)
 	}
-	c.dyn = dyn
-	c.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))
 	return c
 }
 
@@ -119,51 +98,28 @@ func (c *client) takeWarnings() []string {
 	return w
 }
 
-func (c *client) resource(t *testing.T, o *unstructured.Unstructured) dynamic.ResourceInterface {
-	t.Helper()
-	gvk := o.GroupVersionKind()
-	m, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if err != nil {
-		t.Fatalf("%s %s: %v", gvk.Kind, o.GetName(), err)
-	}
-	res := c.dyn.Resource(m.Resource)
-	if m.Scope.Name() != meta.RESTScopeNameNamespace {
-		if o.GetNamespace() != "" {
-			t.Fatalf("%s %s is cluster-scoped but names namespace %q", gvk.Kind, o.GetName(), o.GetNamespace())
-		}
-		return res
-	}
-	if o.GetNamespace() == "" {
-		t.Fatalf("%s %s is namespaced but has no namespace", gvk.Kind, o.GetName())
-	}
-	return res.Namespace(o.GetNamespace())
-}
-
 // dryRun creates o as a server-side dry run: defaulting, strict field
 // validation and every admission check run, nothing is stored. It
 // returns the server's warnings.
 func (c *client) dryRun(t *testing.T, o *unstructured.Unstructured) (warnings []string, err error) {
 	t.Helper()
 	c.takeWarnings()
-	_, err = c.resource(t, o).Create(t.Context(), o.DeepCopy(), metav1.CreateOptions{
-		DryRun:          []string{metav1.DryRunAll},
-		FieldValidation: metav1.FieldValidationStrict,
-	})
+	_, err = c.dry.Create(t.Context(), "", []*unstructured.Unstructured{o})
 	return c.takeWarnings(), err
 }
 
 // create creates o for real and deletes it when the test ends.
 func (c *client) create(t *testing.T, o *unstructured.Unstructured) {
 	t.Helper()
-	res := c.resource(t, o)
-	if _, err := res.Create(t.Context(), o.DeepCopy(), metav1.CreateOptions{FieldValidation: metav1.FieldValidationStrict}); err != nil {
-		t.Fatalf("create %s %s: %v", o.GetKind(), o.GetName(), err)
+	created, err := c.real.Create(t.Context(), "", []*unstructured.Unstructured{o})
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := res.Delete(ctx, o.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			t.Errorf("delete %s %s: %v", o.GetKind(), o.GetName(), err)
+		if err := c.real.Delete(ctx, created[0]); err != nil {
+			t.Error(err)
 		}
 	})
 }

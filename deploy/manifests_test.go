@@ -17,7 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/internal/manifest"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
 const (
@@ -110,17 +111,16 @@ func TestManifestsPassServerSideDryRun(t *testing.T) {
 		}
 	})
 
-	t.Run("k3d-cluster/faulty-deploy.yaml", func(t *testing.T) {
+	t.Run("k3d-cluster/demo/faulty-deploy.yaml", func(t *testing.T) {
 		ns := plane.Namespace(t)
-		objs, err := k3dcluster.SplitYAML(k3dcluster.Manifests())
+		objs, err := manifest.Decode(demo.Manifests())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(objs) == 0 {
 			t.Fatal("faulty-deploy.yaml has no objects")
 		}
-		for _, m := range objs {
-			o := &unstructured.Unstructured{Object: m}
+		for _, o := range objs {
 			o.SetNamespace(ns)
 			dryRun(t, o)
 		}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
 func TestSplitWords(t *testing.T) {
@@ -67,7 +67,7 @@ func TestCommandRefusesEveryMutatingVerb(t *testing.T) {
 func TestCommandReadVerbsOnTheRealCluster(t *testing.T) {
 	ns := plane.Namespace(t)
 	ctx := context.Background()
-	if err := k3dcluster.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
+	if err := demo.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
 		t.Fatal(err)
 	}
 	r, err := NewReader(plane.Config(), ReaderOptions{Hidden: simulator})

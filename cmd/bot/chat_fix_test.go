@@ -13,9 +13,9 @@ func TestChatOffersRollbackWhenNotVerified(t *testing.T) {
 	d := loadDemo(t)
 	llm := openaitest.New(t)
 	scriptPort(llm, d.ns, "eighty-one")
-	setEnv(t, map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath(), "OPENAI_API_KEY": openaitest.DefaultAPIKey,
-		"OPENAI_BASE_URL": llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel, "KUBERTNETES_VERIFY_TIMEOUT": "6s"})
-	out, err := runCLI(t, "fix crashloop-app in "+d.ns+"\ny\ny\nexit\n", "chat")
+	settings := map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath(), "OPENAI_API_KEY": openaitest.DefaultAPIKey,
+		"OPENAI_BASE_URL": llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel, "KUBERTNETES_VERIFY_TIMEOUT": "6s"}
+	out, err := runCLI(t, settings, "fix crashloop-app in "+d.ns+"\ny\ny\nexit\n", "chat")
 	if err != nil {
 		t.Fatalf("chat: %v\n%s", err, out)
 	}

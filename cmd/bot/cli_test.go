@@ -10,18 +10,20 @@ import (
 	"github.com/kubertnetes/kubertnetes/internal/openaitest"
 )
 
-func runCLI(t *testing.T, stdin string, args ...string) (string, error) {
+// runCLI runs kubertnetes with args and the given settings, stdin as its
+// input, and returns what it printed.
+func runCLI(t *testing.T, settings map[string]string, stdin string, args ...string) (string, error) {
 	t.Helper()
 	var out syncBuffer
-	err := run(context.Background(), args, stdio{in: strings.NewReader(stdin), out: &out, err: &out})
+	err := run(context.Background(), args, env(settings), stdio{in: strings.NewReader(stdin), out: &out, err: &out})
 	return out.String(), err
 }
 
 func TestAnalyzeJSONNamesTheCrashLoop(t *testing.T) {
 	d := loadDemo(t)
-	setEnv(t, map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath()})
+	settings := map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath()}
 	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"analyze", "-n", d.ns, "-o", "json"}, stdio{out: &out, err: &errOut}); err != nil {
+	if err := run(context.Background(), []string{"analyze", "-n", d.ns, "-o", "json"}, env(settings), stdio{out: &out, err: &errOut}); err != nil {
 		t.Fatalf("analyze: %v\n%s", err, errOut.String())
 	}
 	var findings []map[string]any
@@ -52,8 +54,8 @@ func TestAnalyzeJSONNamesTheCrashLoop(t *testing.T) {
 
 func TestAskOfflineExplainsAndDiagnoses(t *testing.T) {
 	d := loadDemo(t)
-	setEnv(t, map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath()})
-	out, err := runCLI(t, "", "ask", "why is crashloop-app failing in namespace "+d.ns+"?")
+	settings := map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath()}
+	out, err := runCLI(t, settings, "", "ask", "why is crashloop-app failing in namespace "+d.ns+"?")
 	if err != nil {
 		t.Fatalf("ask: %v\n%s", err, out)
 	}
@@ -68,11 +70,11 @@ func TestAskWithModelProposesButAppliesNothing(t *testing.T) {
 	d := loadDemo(t)
 	llm := openaitest.New(t)
 	scriptInvestigation(llm, d.ns)
-	setEnv(t, map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath(), "OPENAI_API_KEY": openaitest.DefaultAPIKey,
+	settings := map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath(), "OPENAI_API_KEY": openaitest.DefaultAPIKey,
 		"OPENAI_BASE_URL": llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel,
-		"KUBERTNETES_PRICES": openaitest.DefaultModel + "=0.15/0.60"})
+		"KUBERTNETES_PRICES": openaitest.DefaultModel + "=0.15/0.60"}
 	// The question arrives on a pipe.
-	out, err := runCLI(t, "why is crashloop-app failing in "+d.ns+"?\n", "ask")
+	out, err := runCLI(t, settings, "why is crashloop-app failing in "+d.ns+"?\n", "ask")
 	if err != nil {
 		t.Fatalf("ask: %v\n%s", err, out)
 	}
@@ -91,9 +93,9 @@ func TestChatOverAPipeAppliesAfterYes(t *testing.T) {
 	llm := openaitest.New(t)
 	scriptInvestigation(llm, d.ns)
 	llm.Script(openaitest.Text("It was applied; the pods will restart with LISTEN_PORT=8080."))
-	setEnv(t, map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath(), "OPENAI_API_KEY": openaitest.DefaultAPIKey,
-		"OPENAI_BASE_URL": llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel, "KUBERTNETES_VERIFY_TIMEOUT": "20s"})
-	out, err := runCLI(t, "why is crashloop-app failing in "+d.ns+"?\ny\nis it fixed now?\nexit\n", "chat")
+	settings := map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath(), "OPENAI_API_KEY": openaitest.DefaultAPIKey,
+		"OPENAI_BASE_URL": llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel, "KUBERTNETES_VERIFY_TIMEOUT": "20s"}
+	out, err := runCLI(t, settings, "why is crashloop-app failing in "+d.ns+"?\ny\nis it fixed now?\nexit\n", "chat")
 	if err != nil {
 		t.Fatalf("chat: %v\n%s", err, out)
 	}
@@ -116,9 +118,9 @@ func TestChatAnswerNoKeepsTheCluster(t *testing.T) {
 	d := loadDemo(t)
 	llm := openaitest.New(t)
 	scriptInvestigation(llm, d.ns)
-	setEnv(t, map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath(), "OPENAI_API_KEY": openaitest.DefaultAPIKey,
-		"OPENAI_BASE_URL": llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel})
-	out, err := runCLI(t, "why is crashloop-app failing in "+d.ns+"?\n\n", "chat")
+	settings := map[string]string{"KUBECONFIG": plane.Cluster().KubeconfigPath(), "OPENAI_API_KEY": openaitest.DefaultAPIKey,
+		"OPENAI_BASE_URL": llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel}
+	out, err := runCLI(t, settings, "why is crashloop-app failing in "+d.ns+"?\n\n", "chat")
 	if err != nil {
 		t.Fatalf("chat: %v\n%s", err, out)
 	}

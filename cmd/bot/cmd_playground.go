@@ -5,23 +5,27 @@ import (
 	"fmt"
 	"io"
 
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 	"github.com/kubertnetes/kubertnetes/localcluster"
 )
 
 // startPlayground builds (once, cached) and starts the local simulated
 // control plane, and loads the demo app into its default namespace.
 func startPlayground(ctx context.Context, cfg Config, w io.Writer) (*localcluster.Cluster, error) {
+	cache, err := cfg.cacheDir()
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprintln(w, "Preparing the local control plane (the first run builds it from the Go module proxy: about 5 minutes)…")
-	bin, err := localcluster.EnsureBinaries(ctx, localcluster.BuildOptions{CacheDir: cfg.CacheDir, Log: w})
+	bin, err := localcluster.EnsureBinaries(ctx, localcluster.BuildOptions{CacheDir: cache, Log: w})
 	if err != nil {
 		return nil, fmt.Errorf("build the playground cluster: %w", err)
 	}
-	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: w, FaultRules: k3dcluster.FaultRules()})
+	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, Log: w, FaultRules: demo.FaultRules()})
 	if err != nil {
 		return nil, fmt.Errorf("start the playground cluster: %w", err)
 	}
-	if err := k3dcluster.Load(ctx, c.RESTConfig(), c, "default"); err != nil {
+	if err := demo.Load(ctx, c.RESTConfig(), c, "default"); err != nil {
 		_ = c.Stop()
 		return nil, fmt.Errorf("load the demo app: %w", err)
 	}

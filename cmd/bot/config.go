@@ -3,59 +3,67 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/kelseyhightower/envconfig"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/kubertnetes/kubertnetes/bot"
 	"github.com/kubertnetes/kubertnetes/kube/fixer"
 )
 
-// Config is every setting kubertnetes reads, all from the environment.
-// This is the only place that reads it.
+// Config is every setting kubertnetes reads, all from the environment:
+// main passes os.Getenv to run, run passes it to loadConfig, and every
+// command takes its settings from here. An empty variable counts as unset.
 type Config struct {
-	SlackBotToken string        `envconfig:"SLACK_BOT_TOKEN"`
-	SlackAppToken string        `envconfig:"SLACK_APP_TOKEN"`
-	SlackAPIURL   string        `envconfig:"SLACK_API_URL" default:"https://slack.com/api/"`
-	OpenAIAPIKey  string        `envconfig:"OPENAI_API_KEY"`
-	OpenAIBaseURL string        `envconfig:"OPENAI_BASE_URL"`
-	OpenAIAPIType string        `envconfig:"OPENAI_API_TYPE" default:"openai"`
-	AzureVersion  string        `envconfig:"OPENAI_API_VERSION" default:"2024-10-21"`
-	Model         string        `envconfig:"KUBERTNETES_MODEL"`
-	Kubeconfig    string        `envconfig:"KUBECONFIG"`
-	KubeContext   string        `envconfig:"KUBERTNETES_CONTEXT"`
-	Approvers     []string      `envconfig:"KUBERTNETES_APPROVERS"`
-	Channels      []string      `envconfig:"KUBERTNETES_CHANNELS"`
-	LogLevel      string        `envconfig:"KUBERTNETES_LOG_LEVEL"`
-	MaxSteps      int           `envconfig:"KUBERTNETES_MAX_STEPS" default:"12"`
-	ProposalTTL   time.Duration `envconfig:"KUBERTNETES_PROPOSAL_TTL" default:"30m"`
-	CacheDir      string        `envconfig:"KUBERTNETES_CACHE_DIR"`
-	HTTPAddr      string        `envconfig:"KUBERTNETES_HTTP_ADDR" default:":8080"`
+	SlackBotToken string        `env:"SLACK_BOT_TOKEN"`
+	SlackAppToken string        `env:"SLACK_APP_TOKEN"`
+	SlackAPIURL   string        `env:"SLACK_API_URL" default:"https://slack.com/api/"`
+	OpenAIAPIKey  string        `env:"OPENAI_API_KEY"`
+	OpenAIBaseURL string        `env:"OPENAI_BASE_URL"`
+	OpenAIAPIType string        `env:"OPENAI_API_TYPE" default:"openai"`
+	AzureVersion  string        `env:"OPENAI_API_VERSION" default:"2024-10-21"`
+	Model         string        `env:"KUBERTNETES_MODEL"`
+	Kubeconfig    string        `env:"KUBECONFIG"`
+	KubeContext   string        `env:"KUBERTNETES_CONTEXT"`
+	Approvers     []string      `env:"KUBERTNETES_APPROVERS"`
+	Channels      []string      `env:"KUBERTNETES_CHANNELS"`
+	LogLevel      string        `env:"KUBERTNETES_LOG_LEVEL"`
+	MaxSteps      int           `env:"KUBERTNETES_MAX_STEPS" default:"12"`
+	ProposalTTL   time.Duration `env:"KUBERTNETES_PROPOSAL_TTL" default:"30m"`
+	CacheDir      string        `env:"KUBERTNETES_CACHE_DIR"`
+	HTTPAddr      string        `env:"KUBERTNETES_HTTP_ADDR" default:":8080"`
 
 	// the agent's budgets and scripts
-	Runbooks     string        `envconfig:"KUBERTNETES_RUNBOOKS"`
-	ToolTokens   int           `envconfig:"KUBERTNETES_TOOL_TOKENS" default:"2000"`
-	TurnTokens   int           `envconfig:"KUBERTNETES_TURN_TOKENS" default:"250000"`
-	ThreadTokens int           `envconfig:"KUBERTNETES_THREAD_TOKENS" default:"1000000"`
-	Timeout      time.Duration `envconfig:"KUBERTNETES_TIMEOUT" default:"5m"`
+	Runbooks     string        `env:"KUBERTNETES_RUNBOOKS"`
+	ToolTokens   int           `env:"KUBERTNETES_TOOL_TOKENS" default:"2000"`
+	TurnTokens   int           `env:"KUBERTNETES_TURN_TOKENS" default:"250000"`
+	ThreadTokens int           `env:"KUBERTNETES_THREAD_TOKENS" default:"1000000"`
+	Timeout      time.Duration `env:"KUBERTNETES_TIMEOUT" default:"5m"`
 	// State is serve's state file (bbolt), or "memory"; see statePath.
-	State                  string        `envconfig:"KUBERTNETES_STATE"`
-	StateRetention         time.Duration `envconfig:"KUBERTNETES_STATE_RETENTION" default:"168h"`
-	RequesterCannotApprove bool          `envconfig:"KUBERTNETES_REQUESTER_CANNOT_APPROVE"`
-	Prices                 string        `envconfig:"KUBERTNETES_PRICES"`
-	XDGStateHome           string        `envconfig:"XDG_STATE_HOME"`
+	State                  string        `env:"KUBERTNETES_STATE"`
+	StateRetention         time.Duration `env:"KUBERTNETES_STATE_RETENTION" default:"168h"`
+	RequesterCannotApprove bool          `env:"KUBERTNETES_REQUESTER_CANNOT_APPROVE"`
+	Prices                 string        `env:"KUBERTNETES_PRICES"`
 
 	// the fix path: who applies, what may be changed, how long to verify
-	Impersonate        string        `envconfig:"KUBERTNETES_IMPERSONATE"`
-	FixAllowNamespaces []string      `envconfig:"KUBERTNETES_FIX_ALLOW_NAMESPACES"`
-	FixAllowKinds      []string      `envconfig:"KUBERTNETES_FIX_ALLOW_KINDS"`
-	VerifyTimeout      time.Duration `envconfig:"KUBERTNETES_VERIFY_TIMEOUT" default:"2m"`
+	Impersonate        string        `env:"KUBERTNETES_IMPERSONATE"`
+	FixAllowNamespaces []string      `env:"KUBERTNETES_FIX_ALLOW_NAMESPACES"`
+	FixAllowKinds      []string      `env:"KUBERTNETES_FIX_ALLOW_KINDS"`
+	VerifyTimeout      time.Duration `env:"KUBERTNETES_VERIFY_TIMEOUT" default:"2m"`
+
+	// where the defaults of KUBECONFIG, KUBERTNETES_STATE and
+	// KUBERTNETES_CACHE_DIR are, and, in a pod, the API server's address
+	// for the in-cluster config
+	Home                  string `env:"HOME"`
+	XDGStateHome          string `env:"XDG_STATE_HOME"`
+	XDGCacheHome          string `env:"XDG_CACHE_HOME"`
+	KubernetesServiceHost string `env:"KUBERNETES_SERVICE_HOST"`
+	KubernetesServicePort string `env:"KUBERNETES_SERVICE_PORT"`
 
 	level       zapcore.Level
 	prices      map[string]bot.Price      // parsed Prices, by model name
@@ -88,13 +96,13 @@ var (
 	slackChanID = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
 )
 
-// loadConfig reads and validates the environment.
-func loadConfig() (Config, error) {
+// loadConfig reads the settings with getenv and validates them.
+func loadConfig(getenv func(string) string) (Config, error) {
 	var c Config
-	if err := envconfig.Process("", &c); err != nil {
-		var pe *envconfig.ParseError
-		if errors.As(err, &pe) {
-			return c, configErrorf("%s=%q is not a valid %s; %s", pe.KeyName, pe.Value, pe.TypeName, hint(pe.KeyName))
+	if err := decodeEnv(&c, getenv); err != nil {
+		var ee *envError
+		if errors.As(err, &ee) {
+			return c, configErrorf("%s=%q is not a valid %s; %s", ee.key, ee.value, ee.typ, hint(ee.key))
 		}
 		return c, configErrorf("reading configuration: %v", err)
 	}
@@ -220,12 +228,44 @@ func (c Config) statePath() (string, error) {
 		return c.State, nil
 	case c.XDGStateHome != "":
 		return filepath.Join(c.XDGStateHome, "kubertnetes", "state.db"), nil
+	case c.Home != "":
+		return filepath.Join(c.Home, ".local", "state", "kubertnetes", "state.db"), nil
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", configErrorf("KUBERTNETES_STATE is not set and there is no home directory for the default (~/.local/state/kubertnetes/state.db); set it to a file path, or to memory to keep no state across restarts")
+	return "", configErrorf("KUBERTNETES_STATE is not set and there is no home directory for the default (~/.local/state/kubertnetes/state.db); set it to a file path, or to memory to keep no state across restarts")
+}
+
+// cacheDir is where the playground's control-plane binaries are cached:
+// KUBERTNETES_CACHE_DIR, else kubertnetes/localcluster in the user cache
+// directory, found as os.UserCacheDir finds it ($XDG_CACHE_HOME, else
+// ~/.cache; ~/Library/Caches on macOS).
+func (c Config) cacheDir() (string, error) {
+	var base string
+	switch {
+	case c.CacheDir != "":
+		return c.CacheDir, nil
+	case runtime.GOOS == "darwin" && c.Home != "":
+		base = filepath.Join(c.Home, "Library", "Caches")
+	case runtime.GOOS != "darwin" && c.XDGCacheHome != "":
+		base = c.XDGCacheHome
+	case c.Home != "":
+		base = filepath.Join(c.Home, ".cache")
+	default:
+		return "", configErrorf("KUBERTNETES_CACHE_DIR is not set and there is no home directory for the default (~/.cache/kubertnetes/localcluster); set it to a directory for the playground's binaries")
 	}
-	return filepath.Join(home, ".local", "state", "kubertnetes", "state.db"), nil
+	return filepath.Join(base, "kubertnetes", "localcluster"), nil
+}
+
+// kubeconfigPaths are the kubeconfig files to merge, first wins, as
+// kubectl merges them: KUBECONFIG's list, else ~/.kube/config. Files
+// that do not exist are skipped.
+func (c Config) kubeconfigPaths() []string {
+	switch {
+	case c.Kubeconfig != "":
+		return filepath.SplitList(c.Kubeconfig)
+	case c.Home != "":
+		return []string{filepath.Join(c.Home, ".kube", "config")}
+	}
+	return nil
 }
 
 func hint(key string) string {

@@ -50,13 +50,12 @@ func TestParseImpersonate(t *testing.T) {
 }
 
 func TestFixSettings(t *testing.T) {
-	setEnv(t, map[string]string{
+	c, err := loadConfig(env(map[string]string{
 		"KUBERTNETES_IMPERSONATE":          "U123ABC=alice:sre",
 		"KUBERTNETES_FIX_ALLOW_NAMESPACES": "kube-system,tools",
 		"KUBERTNETES_FIX_ALLOW_KINDS":      "Role,role.rbac.authorization.k8s.io",
 		"KUBERTNETES_VERIFY_TIMEOUT":       "45s",
-	})
-	c, err := loadConfig()
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,23 +67,21 @@ func TestFixSettings(t *testing.T) {
 		t.Errorf("verify %v, impersonate %v", c.verifyOptions(), c.impersonate)
 	}
 
-	setEnv(t, nil)
-	if c, err = loadConfig(); err != nil || c.VerifyTimeout != 2*time.Minute || c.impersonate != nil {
+	if c, err = loadConfig(env(nil)); err != nil || c.VerifyTimeout != 2*time.Minute || c.impersonate != nil {
 		t.Errorf("defaults: %v, timeout %s, impersonate %v", err, c.VerifyTimeout, c.impersonate)
 	}
 
-	for env, want := range map[string]string{
+	for key, want := range map[string]string{
 		"KUBERTNETES_IMPERSONATE":          "KUBERTNETES_IMPERSONATE entry",
 		"KUBERTNETES_FIX_ALLOW_NAMESPACES": `KUBERTNETES_FIX_ALLOW_NAMESPACES has "Kube_System"`,
 		"KUBERTNETES_FIX_ALLOW_KINDS":      `KUBERTNETES_FIX_ALLOW_KINDS has "roles/admin"`,
 		"KUBERTNETES_VERIFY_TIMEOUT":       "KUBERTNETES_VERIFY_TIMEOUT=1s is out of range",
 	} {
 		bad := map[string]string{"KUBERTNETES_IMPERSONATE": "alice", "KUBERTNETES_FIX_ALLOW_NAMESPACES": "Kube_System",
-			"KUBERTNETES_FIX_ALLOW_KINDS": "roles/admin", "KUBERTNETES_VERIFY_TIMEOUT": "1s"}[env]
-		t.Run(env, func(t *testing.T) {
-			setEnv(t, map[string]string{env: bad})
+			"KUBERTNETES_FIX_ALLOW_KINDS": "roles/admin", "KUBERTNETES_VERIFY_TIMEOUT": "1s"}[key]
+		t.Run(key, func(t *testing.T) {
 			var out bytes.Buffer
-			err := run(context.Background(), nil, stdio{in: strings.NewReader(""), out: &out, err: &out})
+			err := run(context.Background(), nil, env(map[string]string{key: bad}), stdio{in: strings.NewReader(""), out: &out, err: &out})
 			var msg bytes.Buffer
 			if code := exitCode(err, &msg); code != 2 || !strings.Contains(msg.String(), want) {
 				t.Errorf("exit %d, message %q; want 2 and %q", code, msg.String(), want)

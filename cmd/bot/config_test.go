@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"reflect"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,26 +14,37 @@ import (
 	"github.com/kubertnetes/kubertnetes/bot"
 )
 
-// settings are every variable kubertnetes reads; tests start from none.
-var settings = []string{
-	"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_TYPE",
-	"OPENAI_API_VERSION", "KUBERTNETES_MODEL", "KUBECONFIG", "KUBERTNETES_CONTEXT", "KUBERTNETES_APPROVERS",
-	"KUBERTNETES_CHANNELS", "KUBERTNETES_LOG_LEVEL", "KUBERTNETES_MAX_STEPS", "KUBERTNETES_PROPOSAL_TTL", "KUBERTNETES_CACHE_DIR",
-	"KUBERTNETES_HTTP_ADDR", "KUBERTNETES_RUNBOOKS", "KUBERTNETES_TOOL_TOKENS", "KUBERTNETES_TURN_TOKENS", "KUBERTNETES_THREAD_TOKENS", "KUBERTNETES_TIMEOUT",
-	"KUBERTNETES_STATE", "KUBERTNETES_STATE_RETENTION", "KUBERTNETES_REQUESTER_CANNOT_APPROVE", "KUBERTNETES_PRICES", "XDG_STATE_HOME",
-	"KUBERTNETES_IMPERSONATE", "KUBERTNETES_FIX_ALLOW_NAMESPACES", "KUBERTNETES_FIX_ALLOW_KINDS", "KUBERTNETES_VERIFY_TIMEOUT",
+// env is a getenv that knows only m: a test's settings, nothing of the
+// process environment.
+func env(m map[string]string) func(string) string {
+	return func(key string) string { return m[key] }
 }
 
-// setEnv clears every setting, then sets the given ones for this test.
-func setEnv(t *testing.T, kv map[string]string) {
-	t.Helper()
-	for _, k := range settings {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
+// settingKeys are the variables kubertnetes reads (Config's env tags).
+func settingKeys() []string {
+	t := reflect.TypeFor[Config]()
+	var keys []string
+	for i := range t.NumField() {
+		if k := t.Field(i).Tag.Get("env"); k != "" {
+			keys = append(keys, k)
+		}
 	}
-	for k, v := range kv {
-		t.Setenv(k, v)
+	return keys
+}
+
+// childEnv is the environment for kubertnetes as a child process: this
+// process's, without any variable kubertnetes reads, plus m.
+func childEnv(m map[string]string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); !slices.Contains(settingKeys(), k) {
+			out = append(out, kv)
+		}
 	}
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 func TestBadSettingsExitTwoNamingTheSetting(t *testing.T) {
@@ -62,9 +76,8 @@ func TestBadSettingsExitTwoNamingTheSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			setEnv(t, tt.env)
 			var out bytes.Buffer
-			err := run(context.Background(), tt.args, stdio{in: strings.NewReader(""), out: &out, err: &out})
+			err := run(context.Background(), tt.args, env(tt.env), stdio{in: strings.NewReader(""), out: &out, err: &out})
 			var msg bytes.Buffer
 			if code := exitCode(err, &msg); code != 2 {
 				t.Fatalf("exit code %d (err %v), want 2", code, err)
@@ -80,8 +93,7 @@ func TestBadSettingsExitTwoNamingTheSetting(t *testing.T) {
 }
 
 func TestDefaultsWhenOnlyAKeyIsSet(t *testing.T) {
-	setEnv(t, map[string]string{"OPENAI_API_KEY": "sk-x", "SLACK_API_URL": "http://127.0.0.1:1/api"})
-	c, err := loadConfig()
+	c, err := loadConfig(env(map[string]string{"OPENAI_API_KEY": "sk-x", "SLACK_API_URL": "http://127.0.0.1:1/api"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,9 +103,8 @@ func TestDefaultsWhenOnlyAKeyIsSet(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	setEnv(t, nil)
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"version"}, stdio{out: &out, err: &out}); err != nil {
+	if err := run(context.Background(), []string{"version"}, env(nil), stdio{out: &out, err: &out}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(out.String(), "kubertnetes ") {
@@ -102,13 +113,12 @@ func TestVersion(t *testing.T) {
 }
 
 func TestPricesAndStatePath(t *testing.T) {
-	setEnv(t, map[string]string{
+	c, err := loadConfig(env(map[string]string{
 		"OPENAI_API_KEY":     "sk-x",
 		"KUBERTNETES_MODEL":  "gpt-4o",
 		"KUBERTNETES_PRICES": " gpt-4o-mini=0.15/0.60 , gpt-4o=2.5/10",
 		"XDG_STATE_HOME":     "/var/state",
-	})
-	c, err := loadConfig()
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,10 +135,55 @@ func TestPricesAndStatePath(t *testing.T) {
 		{"", "", "/home/u", "/home/u/.local/state/kubertnetes/state.db"},
 	}
 	for _, tt := range tests {
-		t.Setenv("HOME", tt.home)
-		c.State, c.XDGStateHome = tt.state, tt.xdg
+		c.State, c.XDGStateHome, c.Home = tt.state, tt.xdg, tt.home
 		if got, err := c.statePath(); err != nil || got != tt.want {
 			t.Errorf("statePath(KUBERTNETES_STATE=%q, XDG_STATE_HOME=%q) = %q, %v; want %q", tt.state, tt.xdg, got, err, tt.want)
 		}
+	}
+}
+
+// Settings come only from the getenv run is given: the process
+// environment, even a broken setting in it, is not read.
+func TestConfigReadsOnlyTheGivenEnvironment(t *testing.T) {
+	t.Setenv("KUBERTNETES_MAX_STEPS", "lots")
+	t.Setenv("OPENAI_API_KEY", "sk-from-the-process")
+	c, err := loadConfig(env(map[string]string{"KUBERTNETES_MAX_STEPS": "7"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxSteps != 7 || c.OpenAIAPIKey != "" {
+		t.Errorf("max steps %d, key %q: want 7 and none", c.MaxSteps, c.OpenAIAPIKey)
+	}
+	// An empty setting is an unset one: its default applies.
+	if c, err = loadConfig(env(map[string]string{"KUBERTNETES_MAX_STEPS": ""})); err != nil || c.MaxSteps != 12 {
+		t.Errorf("empty KUBERTNETES_MAX_STEPS: %v, %d; want the default 12", err, c.MaxSteps)
+	}
+}
+
+func TestCacheDir(t *testing.T) {
+	darwin := runtime.GOOS == "darwin"
+	tests := []struct {
+		name             string
+		cache, xdg, home string
+		want, wantDarwin string
+	}{
+		{"set", "/srv/cache", "/xdg", "/home/u", "/srv/cache", "/srv/cache"},
+		{"xdg", "", "/xdg", "/home/u", "/xdg/kubertnetes/localcluster", "/home/u/Library/Caches/kubertnetes/localcluster"},
+		{"home", "", "", "/home/u", "/home/u/.cache/kubertnetes/localcluster", "/home/u/Library/Caches/kubertnetes/localcluster"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := tt.want
+			if darwin {
+				want = tt.wantDarwin
+			}
+			got, err := Config{CacheDir: tt.cache, XDGCacheHome: tt.xdg, Home: tt.home}.cacheDir()
+			if err != nil || got != want {
+				t.Errorf("cacheDir() = %q, %v; want %q", got, err, want)
+			}
+		})
+	}
+	if _, err := (Config{}).cacheDir(); err == nil || !strings.Contains(err.Error(), "KUBERTNETES_CACHE_DIR is not set") {
+		t.Errorf("no home: err = %v, want one naming KUBERTNETES_CACHE_DIR", err)
 	}
 }

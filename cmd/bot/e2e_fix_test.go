@@ -30,7 +30,7 @@ func scriptPort(llm *openaitest.Server, ns, port string) {
 
 // auditEvents waits until crashloop-app carries kubertnetes Events with
 // every reason, and returns them by reason.
-func (d demo) auditEvents(t *testing.T, reasons ...string) map[string]corev1.Event {
+func (d demoApp) auditEvents(t *testing.T, reasons ...string) map[string]corev1.Event {
 	t.Helper()
 	got := map[string]corev1.Event{}
 	kubetest.Eventually(t, 10*time.Second, fmt.Sprintf("audit Events %v on crashloop-app", reasons), func() (bool, error) {

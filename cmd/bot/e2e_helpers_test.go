@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
+	"maps"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,7 +19,7 @@ import (
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 	"github.com/kubertnetes/kubertnetes/internal/openaitest"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
 const (
@@ -47,22 +47,22 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// demo is a namespace on the real control plane with the k3d demo app
+// demoApp is a namespace on the real control plane with the k3d demo app
 // loaded, crashloop-app already crash-looping.
-type demo struct {
+type demoApp struct {
 	ns string
 	cs kubernetes.Interface
 }
 
-func loadDemo(t testing.TB) demo {
+func loadDemo(t testing.TB) demoApp {
 	t.Helper()
 	ns := plane.Namespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := k3dcluster.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
+	if err := demo.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
 		t.Fatalf("load demo app: %v", err)
 	}
-	d := demo{ns: ns, cs: plane.Clientset(t)}
+	d := demoApp{ns: ns, cs: plane.Clientset(t)}
 	kubetest.Eventually(t, 60*time.Second, "crashloop-app in CrashLoopBackOff", func() (bool, error) {
 		pods, err := d.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=crashloop-app"})
 		if err != nil {
@@ -81,7 +81,7 @@ func loadDemo(t testing.TB) demo {
 }
 
 // listenPort reads crashloop-app's LISTEN_PORT from the live Deployment.
-func (d demo) listenPort(t testing.TB) string {
+func (d demoApp) listenPort(t testing.TB) string {
 	t.Helper()
 	dep, err := d.cs.AppsV1().Deployments(d.ns).Get(context.Background(), "crashloop-app", metav1.GetOptions{})
 	if err != nil {
@@ -129,8 +129,9 @@ type e2e struct {
 	logs  *syncBuffer
 }
 
-// startServe runs serve; overrides replace or add settings (an empty
-// value unsets one).
+// startServe runs serve with the settings a user would give it for the
+// fake Slack, the fake model and the plane; overrides replace or add
+// settings (an empty value unsets one).
 func startServe(t testing.TB, overrides ...map[string]string) *e2e {
 	t.Helper()
 	e := &e2e{
@@ -138,49 +139,27 @@ func startServe(t testing.TB, overrides ...map[string]string) *e2e {
 		llm:   openaitest.New(t),
 		logs:  &syncBuffer{},
 	}
-	for k, v := range map[string]string{
-		"SLACK_BOT_TOKEN":                      "xoxb-e2e-token",
-		"SLACK_APP_TOKEN":                      "xapp-e2e-token",
-		"SLACK_API_URL":                        e.slack.APIURL(),
-		"OPENAI_API_KEY":                       openaitest.DefaultAPIKey,
-		"OPENAI_BASE_URL":                      e.llm.BaseURL(),
-		"KUBERTNETES_MODEL":                    openaitest.DefaultModel,
-		"KUBECONFIG":                           plane.Cluster().KubeconfigPath(),
-		"KUBERTNETES_APPROVERS":                approver,
-		"KUBERTNETES_LOG_LEVEL":                "debug",
-		"KUBERTNETES_CHANNELS":                 "",
-		"KUBERTNETES_CONTEXT":                  "",
-		"OPENAI_API_TYPE":                      "",
-		"KUBERTNETES_MAX_STEPS":                "",
-		"KUBERTNETES_CACHE_DIR":                "",
-		"KUBERTNETES_HTTP_ADDR":                "127.0.0.1:0",
-		"KUBERTNETES_PROPOSAL_TTL":             "",
-		"KUBERTNETES_STATE":                    filepath.Join(t.TempDir(), "state.db"),
-		"KUBERTNETES_PRICES":                   "",
-		"KUBERTNETES_STATE_RETENTION":          "",
-		"KUBERTNETES_REQUESTER_CANNOT_APPROVE": "",
-		"KUBERTNETES_IMPERSONATE":              "",
-		"KUBERTNETES_FIX_ALLOW_NAMESPACES":     "",
-		"KUBERTNETES_FIX_ALLOW_KINDS":          "",
-		"KUBERTNETES_VERIFY_TIMEOUT":           "20s",
-	} {
-		t.Setenv(k, v) // restored after the test
-		if v == "" {
-			os.Unsetenv(k)
-		}
+	settings := map[string]string{
+		"SLACK_BOT_TOKEN":            "xoxb-e2e-token",
+		"SLACK_APP_TOKEN":            "xapp-e2e-token",
+		"SLACK_API_URL":              e.slack.APIURL(),
+		"OPENAI_API_KEY":             openaitest.DefaultAPIKey,
+		"OPENAI_BASE_URL":            e.llm.BaseURL(),
+		"KUBERTNETES_MODEL":          openaitest.DefaultModel,
+		"KUBECONFIG":                 plane.Cluster().KubeconfigPath(),
+		"KUBERTNETES_APPROVERS":      approver,
+		"KUBERTNETES_LOG_LEVEL":      "debug",
+		"KUBERTNETES_HTTP_ADDR":      "127.0.0.1:0",
+		"KUBERTNETES_STATE":          filepath.Join(t.TempDir(), "state.db"),
+		"KUBERTNETES_VERIFY_TIMEOUT": "20s",
 	}
 	for _, o := range overrides {
-		for k, v := range o {
-			t.Setenv(k, v)
-			if v == "" {
-				os.Unsetenv(k)
-			}
-		}
+		maps.Copy(settings, o)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve"}, stdio{in: strings.NewReader(""), out: e.logs, err: e.logs})
+		done <- run(ctx, []string{"serve"}, env(settings), stdio{in: strings.NewReader(""), out: e.logs, err: e.logs})
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -61,19 +60,10 @@ type process struct {
 
 // startProcess runs bin serve with exactly the given settings (none of the
 // caller's own kubertnetes or Slack variables leak in).
-func startProcess(t *testing.T, bin string, env map[string]string) *process {
+func startProcess(t *testing.T, bin string, settings map[string]string) *process {
 	t.Helper()
-	var base []string
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); !slices.Contains(settings, k) {
-			base = append(base, kv)
-		}
-	}
-	for k, v := range env {
-		base = append(base, k+"="+v)
-	}
 	p := &process{cmd: exec.Command(bin, "serve"), logs: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = base, p.logs, p.logs
+	p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = childEnv(settings), p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
@@ -125,7 +115,7 @@ func TestKill9MidInvestigationThenRestart(t *testing.T) {
 		slack: slacktest.New(t, slacktest.BotToken("xoxb-e2e-token"), slacktest.AppToken("xapp-e2e-token")),
 		llm:   openaitest.New(t),
 	}
-	env := map[string]string{
+	settings := map[string]string{
 		"SLACK_BOT_TOKEN": "xoxb-e2e-token", "SLACK_APP_TOKEN": "xapp-e2e-token", "SLACK_API_URL": e.slack.APIURL(),
 		"OPENAI_API_KEY": openaitest.DefaultAPIKey, "OPENAI_BASE_URL": e.llm.BaseURL(), "KUBERTNETES_MODEL": openaitest.DefaultModel,
 		"KUBECONFIG": plane.Cluster().KubeconfigPath(), "KUBERTNETES_APPROVERS": approver,
@@ -135,7 +125,7 @@ func TestKill9MidInvestigationThenRestart(t *testing.T) {
 	replies := investigation(d.ns)
 	// The model is still thinking about its conclusion when the process dies.
 	e.llm.Script(replies[0], replies[1], openaitest.Reply{Delay: 10 * time.Minute, Content: "never heard"})
-	first := startProcess(t, bin, env)
+	first := startProcess(t, bin, settings)
 	e.logs = first.logs
 	e.slack.WaitConnected(t, 1)
 
@@ -148,7 +138,7 @@ func TestKill9MidInvestigationThenRestart(t *testing.T) {
 		t.Fatalf("LISTEN_PORT = %q before any approval", got)
 	}
 
-	second := startProcess(t, bin, env)
+	second := startProcess(t, bin, settings)
 	e.logs = second.logs
 	e.slack.WaitUntil(t, 30*time.Second, func() bool { return e.slack.Accepted() >= 2 && e.slack.Connections() == 1 }, "the restarted process to connect")
 	e.llm.Script(openaitest.Text("The earlier investigation was cut short; the LISTEN_PORT fix is still waiting for approval."))
@@ -180,8 +170,8 @@ func TestSecondServeOnTheSameStateIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Close()
-	setEnv(t, map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "KUBERTNETES_STATE": state})
-	err = run(context.Background(), []string{"serve"}, stdio{in: strings.NewReader(""), out: io.Discard, err: io.Discard})
+	settings := map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "KUBERTNETES_STATE": state}
+	err = run(context.Background(), []string{"serve"}, env(settings), stdio{in: strings.NewReader(""), out: io.Discard, err: io.Discard})
 	if !errors.Is(err, store.ErrLocked) {
 		t.Fatalf("second serve: err = %v, want ErrLocked", err)
 	}

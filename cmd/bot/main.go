@@ -23,7 +23,7 @@ func main() {
 	// investigation; every other command treats it as "stop".
 	interrupt := make(chan os.Signal, 1)
 	signal.Notify(interrupt, os.Interrupt)
-	err := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, interrupt: interrupt})
+	err := run(ctx, os.Args[1:], os.Getenv, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, interrupt: interrupt})
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
 }
@@ -55,8 +55,9 @@ Configuration is read from the environment; see the README.
 `
 
 // run is the whole program; main only maps its error to an exit code.
-func run(ctx context.Context, args []string, io stdio) error {
-	cfg, err := loadConfig()
+// getenv is the only way it reads the environment (os.Getenv in main).
+func run(ctx context.Context, args []string, getenv func(string) string, io stdio) error {
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}

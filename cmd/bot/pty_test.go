@@ -4,7 +4,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,17 +22,10 @@ type terminal struct {
 	done chan error
 }
 
-func startTerminal(t *testing.T, env map[string]string, args ...string) *terminal {
+func startTerminal(t *testing.T, settings map[string]string, args ...string) *terminal {
 	t.Helper()
 	cmd := exec.Command(buildBinary(t), args...)
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); !slices.Contains(settings, k) {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = childEnv(settings)
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 200})
 	if err != nil {
 		t.Fatalf("start on a pty: %v", err)

@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/sashabaranov/go-openai"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/term"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubertnetes/kubertnetes/agent"
 	"github.com/kubertnetes/kubertnetes/kube"
@@ -33,40 +28,6 @@ func newLogger(w io.Writer, level zapcore.Level) *zap.Logger {
 		enc = zapcore.NewJSONEncoder(encCfg)
 	}
 	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), level))
-}
-
-// cluster is the cluster kubertnetes talks to.
-type cluster struct {
-	config  *rest.Config
-	context string // kubeconfig context name, or "in-cluster"
-}
-
-// loadCluster finds the cluster: KUBECONFIG (or ~/.kube/config), else the
-// in-cluster service account.
-func loadCluster(cfg Config) (cluster, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if cfg.Kubeconfig != "" {
-		rules.Precedence = filepath.SplitList(cfg.Kubeconfig)
-	}
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: cfg.KubeContext}
-	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
-	raw, rawErr := loader.RawConfig()
-	rc, err := loader.ClientConfig()
-	if err == nil {
-		name := raw.CurrentContext
-		if cfg.KubeContext != "" {
-			name = cfg.KubeContext
-		}
-		rc.Timeout = 30 * time.Second
-		return cluster{config: rc, context: name}, nil
-	}
-	if ic, icErr := rest.InClusterConfig(); icErr == nil {
-		return cluster{config: ic, context: "in-cluster"}, nil
-	}
-	if rawErr == nil && len(raw.Contexts) == 0 {
-		return cluster{}, configErrorf("no cluster configured: set KUBECONFIG to a kubeconfig file, or run `kubertnetes playground` for a local demo cluster")
-	}
-	return cluster{}, fmt.Errorf("cluster configuration: %w", err)
 }
 
 // readerOptions are the Reader's for any cluster. The playground's

@@ -1,9 +1,10 @@
 // Package kubetest gives tests a real Kubernetes control plane (see
-// localcluster): one plane per test package, a fresh namespace per test,
-// identities authenticated by client certificates for RBAC tests, and
-// helpers to create objects and wait for conditions. On CI the cluster tests
-// must run, never skip: a package that cannot get a plane fails with the
-// reason.
+// localcluster): one plane per test package, started when a test first
+// needs it (so `go test -run TestParse` starts none), a fresh namespace
+// per test, identities authenticated by client certificates for RBAC
+// tests, and helpers to create objects and wait for conditions. On CI the cluster tests
+// must run, never skip: when the plane cannot start, every test that needs
+// it fails with the reason.
 //
 // Usage in a test package:
 //

@@ -108,4 +108,7 @@ func TestNamespacesAreFresh(t *testing.T) {
 	if a == b {
 		t.Fatalf("two calls returned the same namespace %q", a)
 	}
+	if !plane.Started() {
+		t.Errorf("the plane served namespaces but reports Started() = false")
+	}
 }

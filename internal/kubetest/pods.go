@@ -8,14 +8,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/kubectl/pkg/util/podutils"
 
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
 // LoadDemo loads the demo app into ns and waits until crashloop-app
 // crash-loops and the other pods are ready.
 func (p *Plane) LoadDemo(t testing.TB, ns string) {
 	t.Helper()
-	if err := k3dcluster.Load(t.Context(), p.Config(), p.Cluster(), ns); err != nil {
+	if err := demo.Load(t.Context(), p.Config(), p.Cluster(), ns); err != nil {
 		t.Fatalf("kubetest: load demo: %v", err)
 	}
 	p.WaitPods(t, ns, "app=crashloop-app", 1, CrashLooping)

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 	"github.com/kubertnetes/kubertnetes/kube"
 )
 
@@ -183,7 +183,7 @@ func unredacted(t *testing.T, f kube.Finding) {
 // near-miss proposals of the reference analyzers are patches it accepts
 // and that they change exactly the wrong name.
 func TestReferenceProposalsPreview(t *testing.T) {
-	scenarios, err := k3dcluster.Scenarios()
+	scenarios, err := demo.Scenarios()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,18 +200,16 @@ func TestReferenceProposalsPreview(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
 			t.Parallel()
-			i := slices.IndexFunc(scenarios, func(s k3dcluster.Scenario) bool { return s.Name == tt.scenario })
+			i := slices.IndexFunc(scenarios, func(s demo.Scenario) bool { return s.Name == tt.scenario })
 			if i < 0 {
 				t.Fatalf("no scenario %s", tt.scenario)
 			}
-			objs, err := k3dcluster.SplitYAML(scenarios[i].Manifests)
+			objs, err := demo.SplitYAML(scenarios[i].Manifests)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ns := plane.Namespace(t)
-			if err := k3dcluster.Create(t.Context(), plane.Config(), ns, objs); err != nil {
-				t.Fatal(err)
-			}
+			plane.CreateObjects(t, ns, objs)
 			fs, err := Run(t.Context(), r, Scope{Namespace: ns})
 			if err != nil {
 				t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/kube/fixer"
 )
@@ -170,22 +170,20 @@ func TestCheckProbeFailures(t *testing.T) {
 // findings.
 func scenarioFindings(t *testing.T, name, kind, reason string) (string, []kube.Finding) {
 	t.Helper()
-	scenarios, err := k3dcluster.Scenarios()
+	scenarios, err := demo.Scenarios()
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(scenarios, func(s k3dcluster.Scenario) bool { return s.Name == name })
+	i := slices.IndexFunc(scenarios, func(s demo.Scenario) bool { return s.Name == name })
 	if i < 0 {
 		t.Fatalf("no scenario %s", name)
 	}
-	objs, err := k3dcluster.SplitYAML(scenarios[i].Manifests)
+	objs, err := demo.SplitYAML(scenarios[i].Manifests)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ns := plane.Namespace(t)
-	if err := k3dcluster.Create(t.Context(), plane.Config(), ns, objs); err != nil {
-		t.Fatal(err)
-	}
+	plane.CreateObjects(t, ns, objs)
 	r := newReader(t)
 	var got []kube.Finding
 	kubetest.Eventually(t, 90*time.Second, reason+" in "+name, func() (bool, error) {

@@ -7,15 +7,15 @@ import (
 	"time"
 
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 	"github.com/kubertnetes/kubertnetes/kube"
 )
 
-// TestScenarioLibrary loads every scenario of k3d-cluster/scenarios into
+// TestScenarioLibrary loads every scenario of k3d-cluster/demo/scenarios into
 // its own namespace and checks the analyzers report what its expect file
 // says — the object and the reason — and nothing Critical besides.
 func TestScenarioLibrary(t *testing.T) {
-	scenarios, err := k3dcluster.Scenarios()
+	scenarios, err := demo.Scenarios()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestScenarioLibrary(t *testing.T) {
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()
 			ns := plane.Namespace(t)
-			objs, err := k3dcluster.SplitYAML(sc.Manifests)
+			objs, err := demo.SplitYAML(sc.Manifests)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,7 +48,7 @@ func TestScenarioLibrary(t *testing.T) {
 	}
 }
 
-func expected(exp []k3dcluster.Expectation, f kube.Finding) bool {
+func expected(exp []demo.Expectation, f kube.Finding) bool {
 	for _, e := range exp {
 		if e.Matches(f.Object.Kind, f.Object.Name, f.Reason, f.Severity.String()) {
 			return true
@@ -58,7 +58,7 @@ func expected(exp []k3dcluster.Expectation, f kube.Finding) bool {
 }
 
 // missing lists the expectations no finding meets.
-func missing(exp []k3dcluster.Expectation, fs []kube.Finding) []string {
+func missing(exp []demo.Expectation, fs []kube.Finding) []string {
 	var out []string
 	for _, e := range exp {
 		found := false

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/kube/fixer"
 )
@@ -238,7 +238,7 @@ func TestServiceNoEndpointsOwner(t *testing.T) {
 // loadScenario creates the scenario called name in a fresh namespace.
 func loadScenario(t *testing.T, name string) string {
 	t.Helper()
-	scenarios, err := k3dcluster.Scenarios()
+	scenarios, err := demo.Scenarios()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,13 +247,11 @@ func loadScenario(t *testing.T, name string) string {
 			continue
 		}
 		ns := plane.Namespace(t)
-		objs, err := k3dcluster.SplitYAML(sc.Manifests)
+		objs, err := demo.SplitYAML(sc.Manifests)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := k3dcluster.Create(t.Context(), plane.Config(), ns, objs); err != nil {
-			t.Fatal(err)
-		}
+		plane.CreateObjects(t, ns, objs)
 		return ns
 	}
 	t.Fatalf("no scenario %s", name)

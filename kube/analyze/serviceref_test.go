@@ -12,7 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 	"github.com/kubertnetes/kubertnetes/kube"
 )
 
@@ -84,7 +84,7 @@ func TestCheckServiceRefs(t *testing.T) {
 func TestServiceRefOnTheDemo(t *testing.T) {
 	ns := plane.Namespace(t)
 	ctx := context.Background()
-	if err := k3dcluster.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
+	if err := demo.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
 		t.Fatal(err)
 	}
 	r := newReader(t)

@@ -1,4 +1,4 @@
-package k3dcluster
+package demo
 
 import "github.com/kubertnetes/kubertnetes/localcluster"
 

@@ -1,4 +1,4 @@
-package k3dcluster
+package demo
 
 import (
 	"strings"

@@ -1,13 +1,12 @@
-package k3dcluster
+package demo
 
 import (
-	"bytes"
 	_ "embed"
 	"fmt"
 	"net/url"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"github.com/kubertnetes/kubertnetes/internal/manifest"
 )
 
 //go:embed faulty-deploy.yaml
@@ -94,37 +93,18 @@ func Simulate(src []byte) (Simulation, error) {
 	return sim, nil
 }
 
-// SplitYAML decodes a multi-document YAML stream into objects.
+// SplitYAML decodes a multi-document YAML stream into objects, as
+// manifest.Decode does.
 func SplitYAML(src []byte) ([]map[string]any, error) {
-	var out []map[string]any
-	for i, doc := range bytes.Split(src, []byte("\n---")) {
-		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
-			continue
-		}
-		var o map[string]any
-		if err := yaml.Unmarshal(doc, &o); err != nil {
-			return nil, fmt.Errorf("yaml document %d: %w", i+1, err)
-		}
-		if len(o) == 0 {
-			continue
-		}
-		if o["kind"] == nil || o["apiVersion"] == nil {
-			return nil, fmt.Errorf("yaml document %d has no kind or apiVersion", i+1)
-		}
-		out = append(out, o)
+	objs, err := manifest.Decode(src)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, len(objs))
+	for i, o := range objs {
+		out[i] = o.Object
 	}
 	return out, nil
-}
-
-func stripComments(doc []byte) []byte {
-	var b bytes.Buffer
-	for _, l := range bytes.Split(doc, []byte("\n")) {
-		if t := bytes.TrimSpace(l); len(t) > 0 && t[0] != '#' {
-			b.Write(l)
-			b.WriteByte('\n')
-		}
-	}
-	return b.Bytes()
 }
 
 func kindName(o map[string]any) string { s, _ := o["kind"].(string); return s }

@@ -1,4 +1,4 @@
-package k3dcluster_test
+package demo_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubertnetes/kubertnetes/internal/kubetest"
-	k3dcluster "github.com/kubertnetes/kubertnetes/k3d-cluster"
+	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
 var plane *kubetest.Plane
@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { kubetest.Main(m, &plane) }
 func TestDemoReachesTheDocumentedStates(t *testing.T) {
 	ns := plane.Namespace(t)
 	ctx := context.Background()
-	if err := k3dcluster.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
+	if err := demo.Load(ctx, plane.Config(), plane.Cluster(), ns); err != nil {
 		t.Fatal(err)
 	}
 	cs := plane.Clientset(t)

@@ -1,4 +1,4 @@
-// Package k3dcluster holds the kubertnetes demo app (faulty-deploy.yaml,
+// Package demo holds the kubertnetes demo app (faulty-deploy.yaml,
 // for a real k3d cluster) and loads the same manifests into the local
 // simulated control plane, adding what a kubelet would have done there:
 // crashloop-app crash-loops with its FATAL log line, and faulty-app's
@@ -16,6 +16,6 @@
 // Logs are set by container name (a BACKEND_URL naming no Service logs a
 // failure); they do not change when the spec is fixed.
 //
-//	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, FaultRules: k3dcluster.FaultRules()})
-//	err = k3dcluster.Load(ctx, c.RESTConfig(), c, "default")
-package k3dcluster
+//	c, err := localcluster.Start(ctx, localcluster.Options{BinDir: bin, FaultRules: demo.FaultRules()})
+//	err = demo.Load(ctx, c.RESTConfig(), c, "default")
+package demo
