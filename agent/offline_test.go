@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubertnetes/kubertnetes/kube"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubertnetes/kubertnetes/kube/analyze"
@@ -68,7 +70,11 @@ func TestOfflineDiagnosesFaultyAppAndProposesTheFix(t *testing.T) {
 				finding = true
 			}
 		case ProposalEvent:
-			if strings.Contains(e.Proposal.Preview.Diff, "+  BACKEND_URL: http://backend-service:8080/healthz") {
+			// The ConfigMap is read at start: the fix comes with the
+			// restart of the Deployment that reads it.
+			then := e.Proposal.Then
+			if strings.Contains(e.Proposal.Preview.Diff, "+  BACKEND_URL: http://backend-service:8080/healthz") &&
+				len(then) == 1 && then[0].Fix.Target.Name == "faulty-app" && then[0].Fix.Operation == kube.OpRolloutRestart {
 				proposal = true
 			}
 		}
