@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -172,6 +173,13 @@ func TestHugeOutputFitsSlackLimits(t *testing.T) {
 	big := proposal("fix-big", strings.Repeat("n", 253))
 	big.Preview.Diff = lines
 	big.Preview.Fix.Rationale, big.Preview.Fix.Risk, big.Preview.Fix.Expected = huge, huge, huge
+	// The most steps a plan has: the fix and 20 restarts, each diff huge.
+	planned := proposal("fix-plan", "web")
+	for range 20 {
+		step := big.Preview
+		step.Fix.Operation, step.Fix.Rationale = kube.OpRolloutRestart, huge
+		planned.Then = append(planned.Then, step)
+	}
 	var many []kube.Finding
 	for i := range 2000 {
 		many = append(many, finding(fmt.Sprintf("pod-%04d-%s", i, strings.Repeat("y", 200))))
@@ -195,6 +203,7 @@ func TestHugeOutputFitsSlackLimits(t *testing.T) {
 		{"finding list", render(renderFindingList(many))},
 		{"proposal", render(renderProposal(big))},
 		{"decided proposal", render(renderDecided(big, huge))},
+		{"proposal of 21 steps", render(renderProposal(planned))},
 		{"status", render(renderStatus(steps, false))},
 	}
 	h := startBot(t, Config{})
@@ -220,5 +229,32 @@ func TestHugeOutputFitsSlackLimits(t *testing.T) {
 				t.Errorf("Slack refused the update: %v", err)
 			}
 		})
+	}
+}
+
+func TestProposalOfStepsShowsEveryDiffAndOneDecision(t *testing.T) {
+	p := proposal("fix-cm", "faulty-app-config")
+	p.Preview.Kind, p.Preview.Diff = "ConfigMap", "-  BACKEND_URL: http://backend-svc\n+  BACKEND_URL: http://backend-service"
+	restart := proposal("x", "faulty-app").Preview
+	restart.Fix.Operation, restart.Fix.Rationale, restart.Diff = kube.OpRolloutRestart, "its pods read configmap/faulty-app-config (envFrom of container checker) only when they start", "+        kubectl.kubernetes.io/restartedAt: now"
+	p.Then = []kube.Preview{restart}
+	_, blocks := renderProposal(p)
+	var all strings.Builder
+	buttons := 0
+	for _, b := range blocks {
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(j)
+		buttons += strings.Count(string(j), `"action_id":"`+actionApprove+`"`)
+	}
+	for _, want := range []string{"2 steps", "Step 1 of 2", "backend-service", "Step 2 of 2", "rollout-restart", "restartedAt", "envFrom of container checker"} {
+		if !strings.Contains(all.String(), want) {
+			t.Errorf("the proposal does not show %q: %s", want, all.String())
+		}
+	}
+	if buttons != 1 {
+		t.Errorf("%d Approve buttons, want one for all the steps", buttons)
 	}
 }
