@@ -31,7 +31,7 @@ vet:
 # scheduler, kwok) is built by the tests themselves into the user cache.
 test: vet
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
-	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) ./store/ ./bot/ ./internal/slacktest/ ./internal/openaitest/
+	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) ./store/ ./bot/ ./fixflow/ ./internal/slacktest/ ./internal/openaitest/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) ./...

@@ -55,6 +55,8 @@ func (p slackFixes) Report(ctx context.Context, r fixflow.Record, rep fixflow.Re
 			msg += " Here is a fresh preview of the same fix against the object as it is now."
 		case rep.Conflict:
 			msg += " Ask me to propose it again."
+		case rep.Next != nil:
+			msg += " Here is the rollback of the steps that were applied."
 		}
 		b.decided(ctx, r, msg)
 		b.reply(ctx, r.Channel, r.ThreadTS, msg)

@@ -87,7 +87,7 @@ func (t *terminalFixes) Report(_ context.Context, r fixflow.Record, rep fixflow.
 	case fixflow.Failed:
 		fmt.Fprintf(out, "Not applied: %s\n", rep.Err)
 		if rep.NextErr != "" {
-			fmt.Fprintln(out, rep.NextErr)
+			fmt.Fprintf(out, "No follow-up offered: %s\n", rep.NextErr)
 		}
 	case fixflow.Applied:
 		fmt.Fprintf(out, "Applied %s: %s. Verifying (up to %s; Ctrl-C stops watching)…\n", r.ID, fixflow.Versions(rep.Applied), t.verifyFor)
