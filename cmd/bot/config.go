@@ -22,31 +22,31 @@ import (
 type Config struct {
 	SlackBotToken string        `env:"SLACK_BOT_TOKEN"`
 	SlackAppToken string        `env:"SLACK_APP_TOKEN"`
-	SlackAPIURL   string        `env:"SLACK_API_URL" default:"https://slack.com/api/"`
+	SlackAPIURL   string        `env:"SLACK_API_URL" envDefault:"https://slack.com/api/"`
 	OpenAIAPIKey  string        `env:"OPENAI_API_KEY"`
 	OpenAIBaseURL string        `env:"OPENAI_BASE_URL"`
-	OpenAIAPIType string        `env:"OPENAI_API_TYPE" default:"openai"`
-	AzureVersion  string        `env:"OPENAI_API_VERSION" default:"2024-10-21"`
+	OpenAIAPIType string        `env:"OPENAI_API_TYPE" envDefault:"openai"`
+	AzureVersion  string        `env:"OPENAI_API_VERSION" envDefault:"2024-10-21"`
 	Model         string        `env:"KUBERTNETES_MODEL"`
 	Kubeconfig    string        `env:"KUBECONFIG"`
 	KubeContext   string        `env:"KUBERTNETES_CONTEXT"`
 	Approvers     []string      `env:"KUBERTNETES_APPROVERS"`
 	Channels      []string      `env:"KUBERTNETES_CHANNELS"`
 	LogLevel      string        `env:"KUBERTNETES_LOG_LEVEL"`
-	MaxSteps      int           `env:"KUBERTNETES_MAX_STEPS" default:"12"`
-	ProposalTTL   time.Duration `env:"KUBERTNETES_PROPOSAL_TTL" default:"30m"`
+	MaxSteps      int           `env:"KUBERTNETES_MAX_STEPS" envDefault:"12"`
+	ProposalTTL   time.Duration `env:"KUBERTNETES_PROPOSAL_TTL" envDefault:"30m"`
 	CacheDir      string        `env:"KUBERTNETES_CACHE_DIR"`
-	HTTPAddr      string        `env:"KUBERTNETES_HTTP_ADDR" default:":8080"`
+	HTTPAddr      string        `env:"KUBERTNETES_HTTP_ADDR" envDefault:":8080"`
 
 	// the agent's budgets and scripts
 	Runbooks     string        `env:"KUBERTNETES_RUNBOOKS"`
-	ToolTokens   int           `env:"KUBERTNETES_TOOL_TOKENS" default:"2000"`
-	TurnTokens   int           `env:"KUBERTNETES_TURN_TOKENS" default:"250000"`
-	ThreadTokens int           `env:"KUBERTNETES_THREAD_TOKENS" default:"1000000"`
-	Timeout      time.Duration `env:"KUBERTNETES_TIMEOUT" default:"5m"`
+	ToolTokens   int           `env:"KUBERTNETES_TOOL_TOKENS" envDefault:"2000"`
+	TurnTokens   int           `env:"KUBERTNETES_TURN_TOKENS" envDefault:"250000"`
+	ThreadTokens int           `env:"KUBERTNETES_THREAD_TOKENS" envDefault:"1000000"`
+	Timeout      time.Duration `env:"KUBERTNETES_TIMEOUT" envDefault:"5m"`
 	// State is serve's state file (bbolt), or "memory"; see statePath.
 	State                  string        `env:"KUBERTNETES_STATE"`
-	StateRetention         time.Duration `env:"KUBERTNETES_STATE_RETENTION" default:"168h"`
+	StateRetention         time.Duration `env:"KUBERTNETES_STATE_RETENTION" envDefault:"168h"`
 	RequesterCannotApprove bool          `env:"KUBERTNETES_REQUESTER_CANNOT_APPROVE"`
 	Prices                 string        `env:"KUBERTNETES_PRICES"`
 
@@ -54,7 +54,7 @@ type Config struct {
 	Impersonate        string        `env:"KUBERTNETES_IMPERSONATE"`
 	FixAllowNamespaces []string      `env:"KUBERTNETES_FIX_ALLOW_NAMESPACES"`
 	FixAllowKinds      []string      `env:"KUBERTNETES_FIX_ALLOW_KINDS"`
-	VerifyTimeout      time.Duration `env:"KUBERTNETES_VERIFY_TIMEOUT" default:"2m"`
+	VerifyTimeout      time.Duration `env:"KUBERTNETES_VERIFY_TIMEOUT" envDefault:"2m"`
 
 	// where the defaults of KUBECONFIG, KUBERTNETES_STATE and
 	// KUBERTNETES_CACHE_DIR are, and, in a pod, the API server's address
