@@ -35,11 +35,13 @@ func newLogger(w io.Writer, level zapcore.Level) *zap.Logger {
 // cluster, and `kubertnetes playground` serves other processes through a
 // kubeconfig like any cluster's. A real cluster has none of them.
 func readerOptions() kube.ReaderOptions {
-	return kube.ReaderOptions{Hidden: simulator}
+	return kube.ReaderOptions{Hidden: simulator()}
 }
 
 // simulator is what the playground's simulator adds to a cluster.
-var simulator = kube.Hidden{APIGroups: []string{localcluster.SimulatorAPIGroup}, KeyPrefixes: []string{localcluster.SimulatorKeyPrefix}}
+func simulator() kube.Hidden {
+	return kube.Hidden{APIGroups: []string{localcluster.SimulatorAPIGroup}, KeyPrefixes: []string{localcluster.SimulatorKeyPrefix}}
+}
 
 // newBrain picks the LLM loop when a model is configured, else the offline brain.
 func newBrain(cfg Config, r *kube.Reader, previewer agent.Previewer) (agent.Brain, error) {
@@ -92,7 +94,7 @@ func newToolkit(ctx context.Context, cfg Config, cl cluster) (toolkit, error) {
 	if err := r.Ping(ctx); err != nil {
 		return toolkit{}, err
 	}
-	f, err := fixer.New(cl.config, fixer.Options{Policy: cfg.fixPolicy(), Hidden: simulator})
+	f, err := fixer.New(cl.config, fixer.Options{Policy: cfg.fixPolicy(), Hidden: simulator()})
 	if err != nil {
 		return toolkit{}, err
 	}
