@@ -1,8 +1,14 @@
 // Package fixflow is the life of a proposed fix, owned once for every
 // front end: offered → decided (who may, expiry, one atomic state change)
-// → applied (as whom) → verified → rollback offered, with a fresh preview
-// when the object changed, an audit record for each step, and a note for
-// the model about each outcome.
+// → applied (as whom; a proposal of several steps, such as a ConfigMap
+// patch and the rollouts of the workloads that read it, in order) →
+// verified → rollback offered, with a fresh preview when the object
+// changed, an audit record for each step, and a note for the model about
+// each outcome.
+//
+// It is the only package besides cmd that imports kube/fixer (the code
+// that writes); front ends name the fixer's types through this package's
+// aliases (Identity, VerifyOptions, Auditor …).
 //
 // A front end (Slack, the terminal, the web) presents it by implementing
 // the four-method Presenter and passing people's decisions to Decide:
