@@ -2,12 +2,14 @@ package kube
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
@@ -92,19 +94,17 @@ func TestCommandReadVerbsOnTheRealCluster(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
 			var out string
-			var err error
-			for attempt := 0; attempt < 50; attempt++ { // the rollout creates its ReplicaSet asynchronously
-				if out, err = r.Command(ctx, tt.line); err == nil && containsAll(out, tt.want) {
-					break
+			// The rollout creates its ReplicaSet asynchronously.
+			kubetest.Eventually(t, 10*time.Second, fmt.Sprintf("%q to print %q", tt.line, tt.want), func() (bool, error) {
+				var err error
+				if out, err = r.Command(ctx, tt.line); err != nil {
+					return false, err
 				}
-				time.Sleep(100 * time.Millisecond)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !containsAll(out, tt.want) {
-				t.Errorf("output lacks %q:\n%s", tt.want, out)
-			}
+				if !containsAll(out, tt.want) {
+					return false, fmt.Errorf("output lacks %q:\n%s", tt.want, out)
+				}
+				return true, nil
+			})
 			if strings.Contains(out, "kwok.x-k8s.io") {
 				t.Errorf("a simulation marker leaked:\n%s", out)
 			}

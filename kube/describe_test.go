@@ -53,22 +53,18 @@ func TestDescribe(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.resource+"/"+tt.name, func(t *testing.T) {
 			// Controllers update status and post events asynchronously after
-			// the demo loads: describe until the text settles (20 s at most).
+			// the demo loads: describe until every line is there.
 			var out string
-			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			kubetest.Eventually(t, 20*time.Second, "every line in describe "+tt.resource+"/"+tt.name, func() (bool, error) {
 				var err error
 				if out, err = r.Describe(t.Context(), tt.resource, tt.namespace, tt.name); err != nil {
 					t.Fatal(err)
 				}
-				if matchesAll(out, tt.want) || time.Now().After(deadline) {
-					break
+				if missing := unmatched(out, tt.want); len(missing) > 0 {
+					return false, fmt.Errorf("no line matches %q in:\n%s", missing, out)
 				}
-			}
-			for _, w := range tt.want {
-				if !regexp.MustCompile(`(?m)` + w).MatchString(out) {
-					t.Errorf("no line matches %s in:\n%s", w, out)
-				}
-			}
+				return true, nil
+			})
 			if strings.Contains(out, "kwok.x-k8s.io") {
 				t.Errorf("describe shows simulation markers:\n%s", out)
 			}
@@ -108,11 +104,13 @@ func TestDescribeErrors(t *testing.T) {
 	}
 }
 
-func matchesAll(out string, patterns []string) bool {
+// unmatched are the patterns no line of out matches.
+func unmatched(out string, patterns []string) []string {
+	var missing []string
 	for _, w := range patterns {
 		if !regexp.MustCompile(`(?m)` + w).MatchString(out) {
-			return false
+			missing = append(missing, w)
 		}
 	}
-	return true
+	return missing
 }

@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubertnetes/kubertnetes/internal/poll"
 )
 
 // TestCluster starts a real control plane and checks, against it, what the
@@ -89,7 +91,7 @@ func TestCluster(t *testing.T) {
 		if podReady(pod) {
 			t.Error("crash-looping pod is Ready")
 		}
-		eventually(t, 10*time.Second, "a Warning BackOff event", func() (bool, error) {
+		poll.Until(t, 10*time.Second, "a Warning BackOff event", func() (bool, error) {
 			evs, err := cs.CoreV1().Events(ns).List(ctx, metav1.ListOptions{
 				FieldSelector: fields.OneTermEqualSelector("involvedObject.name", pod.Name).String(),
 			})

@@ -1,6 +1,7 @@
 package localcluster
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -16,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubertnetes/kubertnetes/internal/poll"
 )
 
 // testFaults proves every fault kind on the plane, and that fixing the
@@ -55,18 +58,60 @@ func patchApp(t *testing.T, cs kubernetes.Interface, ns, name string, container 
 	}
 }
 
-// waitHealthy waits until the only pod of deployment name is a new one
-// (not old), Ready, without restarts.
+// healthy is a condition: the only pod of deployment name is a new one
+// (not old), Ready, without restarts. When it is not, the error says what
+// the pods are like.
+func healthy(ctx context.Context, cs kubernetes.Interface, ns, name string, old types.UID) (bool, error) {
+	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=" + name})
+	if err != nil {
+		return false, err
+	}
+	if len(pods.Items) != 1 {
+		return false, fmt.Errorf("%d pods of %s", len(pods.Items), name)
+	}
+	p := pods.Items[0]
+	if p.UID == old || !podReady(&p) || appStatus(&p, "app") == nil || appStatus(&p, "app").RestartCount != 0 {
+		return false, fmt.Errorf("pod %s (old: %v) ready %v, status %+v", p.Name, p.UID == old, podReady(&p), p.Status.ContainerStatuses)
+	}
+	return true, nil
+}
+
+// waitHealthy waits until deployment name is healthy (see healthy).
 func waitHealthy(t *testing.T, cs kubernetes.Interface, ns, name string, old types.UID) {
 	t.Helper()
-	eventually(t, 30*time.Second, name+" healthy after the fix", func() (bool, error) {
-		pods, err := cs.CoreV1().Pods(ns).List(t.Context(), metav1.ListOptions{LabelSelector: "app=" + name})
-		if err != nil || len(pods.Items) != 1 {
-			return false, err
-		}
-		p := pods.Items[0]
-		return p.UID != old && podReady(&p) && p.Status.ContainerStatuses[0].RestartCount == 0, nil
-	})
+	poll.Until(t, 30*time.Second, name+" healthy after the fix", func() (bool, error) { return healthy(t.Context(), cs, ns, name, old) })
+}
+
+// stillHealthy fails t unless deployment name is still healthy (see
+// healthy) once the simulator has played the stages that could have
+// broken it (see controlPod).
+func stillHealthy(t *testing.T, cs kubernetes.Interface, ns, name string, old types.UID) {
+	t.Helper()
+	if ok, err := healthy(t.Context(), cs, ns, name, old); !ok {
+		t.Fatalf("%s no longer healthy once a control pod went through the rule: %v", name, err)
+	}
+}
+
+// controlPod creates a bare pod called control in ns, labelled
+// app=control, its one container "app" shaped by spec, and waits until it
+// is done. It is how a test shows that something did NOT happen to the
+// pods it checks without watching a clock: kwok plays a pod's next stage a
+// fixed delay after it sees the pod change, so once a control pod that
+// meets the same rule, and was created after those pods last changed, has
+// been through the rule's stages, any stage the rule had due for them has
+// been played as well.
+func controlPod(t *testing.T, cs kubernetes.Interface, ns string, spec func(*corev1.PodSpec), what string, done func(*corev1.Pod) bool) *corev1.Pod {
+	t.Helper()
+	const name = "control"
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": name}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example/" + name + ":1"}}},
+	}
+	spec(&pod.Spec)
+	if _, err := cs.CoreV1().Pods(ns).Create(t.Context(), pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return waitPod(t, cs, ns, "app="+name, what, done)
 }
 
 // appStatus returns the status of container "app" (or an init container).
@@ -91,7 +136,7 @@ func waiting(p *corev1.Pod, container, reason string) bool {
 func waitEvent(t *testing.T, cs kubernetes.Interface, p *corev1.Pod, typ, reason, fieldPath, msg string) corev1.Event {
 	t.Helper()
 	var found corev1.Event
-	eventually(t, 30*time.Second, fmt.Sprintf("event %s %s %q", typ, reason, msg), func() (bool, error) {
+	poll.Until(t, 30*time.Second, fmt.Sprintf("event %s %s %q", typ, reason, msg), func() (bool, error) {
 		evs, err := cs.CoreV1().Events(p.Namespace).List(t.Context(), metav1.ListOptions{
 			FieldSelector: fields.OneTermEqualSelector("involvedObject.name", p.Name).String(),
 		})
@@ -179,11 +224,17 @@ func testMissingConfigMap(t *testing.T, cs kubernetes.Interface) {
 	if msg := appStatus(p, "app").State.Waiting.Message; msg != `configmap "app-config" not found` {
 		t.Errorf("message %q, want the kubelet's", msg)
 	}
-	waitEvent(t, cs, p, "Warning", "Failed", "spec.containers{app}", `Error: configmap "app-config" not found`)
-	// Still so a while later: nothing else makes it run.
-	time.Sleep(2 * time.Second)
-	if got, err := cs.CoreV1().Pods(ns).Get(t.Context(), p.Name, metav1.GetOptions{}); err != nil || !waiting(got, "app", "CreateContainerConfigError") {
-		t.Fatalf("after 2 s: %v, %+v", err, got.Status)
+	ev := waitEvent(t, cs, p, "Warning", "Failed", "spec.containers{app}", `Error: configmap "app-config" not found`)
+	// Still so once the check has tried again: nothing else makes it run.
+	// The check counts each failure on the event: 1 for the first check, 2
+	// for its re-check of the status it wrote, 3 for a retry configRetry
+	// later (by when kwok has long seen that status too).
+	poll.Until(t, 30*time.Second, "the config check to retry", func() (bool, error) {
+		e, err := cs.CoreV1().Events(ns).Get(t.Context(), ev.Name, metav1.GetOptions{})
+		return err == nil && e.Count >= 3, err
+	})
+	if got, err := cs.CoreV1().Pods(ns).Get(t.Context(), p.Name, metav1.GetOptions{}); err != nil || !waiting(got, "app", "CreateContainerConfigError") || podReady(got) {
+		t.Fatalf("after the check's retry: %v, %+v", err, got.Status)
 	}
 	// As on a node, creating the ConfigMap lets the same pod start.
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "app-config"}, Data: map[string]string{"LOG_LEVEL": "info"}}
@@ -239,9 +290,16 @@ func testReadinessProbe(t *testing.T, cs kubernetes.Interface) {
 	if want := fmt.Sprintf(`Readiness probe failed: Get "http://%s:9090/healthz": dial tcp %[1]s:9090: connect: connection refused`, p.Status.PodIP); ev.Message != want {
 		t.Errorf("Unhealthy message %q, want %q", ev.Message, want)
 	}
-	time.Sleep(2 * time.Second) // never Ready
-	if got, err := cs.CoreV1().Pods(ns).Get(t.Context(), p.Name, metav1.GetOptions{}); err != nil || podReady(got) {
-		t.Fatalf("after 2 s: %v, ready %v", err, podReady(got))
+	// Never Ready: a control pod with the same probe, created after p's
+	// last stage (the one that records Unhealthy), goes through both of the
+	// rule's stages, and p still is not Ready.
+	c := controlPod(t, cs, ns, probeApp(false), "running", func(p *corev1.Pod) bool {
+		s := appStatus(p, "app")
+		return p.Status.Phase == corev1.PodRunning && s != nil && s.State.Running != nil
+	})
+	waitEvent(t, cs, c, "Warning", "Unhealthy", "spec.containers{app}", "Readiness probe failed: ")
+	if got, err := cs.CoreV1().Pods(ns).Get(t.Context(), p.Name, metav1.GetOptions{}); err != nil || podReady(got) || appStatus(got, "app").Ready {
+		t.Fatalf("once a control pod went through the rule: %v, ready %v", err, podReady(got))
 	}
 	patchApp(t, cs, ns, "web", map[string]any{"readinessProbe": map[string]any{"httpGet": map[string]any{"port": 8080}}})
 	waitHealthy(t, cs, ns, "web", p.UID)
@@ -261,8 +319,14 @@ func testLivenessProbe(t *testing.T, cs kubernetes.Interface) {
 	waitEvent(t, cs, p, "Normal", "Killing", "spec.containers{app}", "Container app failed liveness probe, will be restarted")
 	patchApp(t, cs, ns, "web", map[string]any{"livenessProbe": map[string]any{"httpGet": map[string]any{"port": "http"}}})
 	waitHealthy(t, cs, ns, "web", p.UID)
-	time.Sleep(3 * time.Second) // three probe periods: no restart
-	waitHealthy(t, cs, ns, "web", p.UID)
+	// No restart: a control pod with the broken probe, created now, is
+	// killed three times, three probe periods on kwok's clock; the fixed
+	// pod, running before it, has not been.
+	controlPod(t, cs, ns, probeApp(true), "restarted three times", func(p *corev1.Pod) bool {
+		s := appStatus(p, "app")
+		return s != nil && s.RestartCount >= 3
+	})
+	stillHealthy(t, cs, ns, "web", p.UID)
 }
 
 // testJobFailure: a Job whose container exits non-zero fails its pods
@@ -296,7 +360,7 @@ func testJobFailure(t *testing.T, cs kubernetes.Interface) {
 
 func jobCondition(t *testing.T, cs kubernetes.Interface, ns, name string, typ batchv1.JobConditionType, reason string) {
 	t.Helper()
-	eventually(t, 30*time.Second, fmt.Sprintf("job %s %s %s", name, typ, reason), func() (bool, error) {
+	poll.Until(t, 30*time.Second, fmt.Sprintf("job %s %s %s", name, typ, reason), func() (bool, error) {
 		j, err := cs.BatchV1().Jobs(ns).Get(t.Context(), name, metav1.GetOptions{})
 		if err != nil {
 			return false, err

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -84,20 +83,13 @@ func testCrashRule(t *testing.T, cs kubernetes.Interface) {
 	if _, err := cs.AppsV1().Deployments(ns).Patch(ctx, "server", types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "only Ready pods without restarts", func() (bool, error) {
-		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=server"})
-		if err != nil || len(pods.Items) != 1 {
-			return false, err
-		}
-		p := pods.Items[0]
-		return p.UID != crashing.UID && podReady(&p) && p.Status.ContainerStatuses[0].RestartCount == 0, nil
-	})
-	// Ready stays Ready: no crash arrives later.
-	time.Sleep(2 * time.Second)
-	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=server"})
-	if err != nil || len(pods.Items) != 1 || !podReady(&pods.Items[0]) {
-		t.Fatalf("after 2 s: %v, %+v", err, pods)
-	}
+	waitHealthy(t, cs, ns, "server", crashing.UID)
+	// Ready stays Ready: a control pod that breaks the rule, created now,
+	// crashes; the fixed one, running before it, does not.
+	controlPod(t, cs, ns, func(s *corev1.PodSpec) {
+		s.Containers[0].Env = []corev1.EnvVar{{Name: "PORT", Value: "eighty"}}
+	}, "CrashLoopBackOff", func(p *corev1.Pod) bool { return waiting(p, "app", "CrashLoopBackOff") })
+	stillHealthy(t, cs, ns, "server", crashing.UID)
 }
 
 // TestFaultRuleStages checks the kwok stages a rule becomes: one per

@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubertnetes/kubertnetes/internal/poll"
 )
 
 // testLog sends progress lines to the test log.
@@ -20,33 +22,13 @@ func (l testLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// eventually polls cond every 100 ms until it holds, failing t after timeout.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var lastErr error
-	for {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		if err != nil {
-			lastErr = err
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s (last error: %v)", timeout, what, lastErr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func createNamespace(t *testing.T, cs kubernetes.Interface, name string) string {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if _, err := cs.CoreV1().Namespaces().Create(t.Context(), ns, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "ServiceAccount default in "+name, func() (bool, error) {
+	poll.Until(t, 30*time.Second, "ServiceAccount default in "+name, func() (bool, error) {
 		_, err := cs.CoreV1().ServiceAccounts(name).Get(t.Context(), "default", metav1.GetOptions{})
 		return err == nil, err
 	})
@@ -75,7 +57,7 @@ func deployment(name, container string, annotations map[string]string) *appsv1.D
 func waitPod(t *testing.T, cs kubernetes.Interface, ns, selector, what string, cond func(*corev1.Pod) bool) *corev1.Pod {
 	t.Helper()
 	var found *corev1.Pod
-	eventually(t, 30*time.Second, fmt.Sprintf("a pod %s in %s %s", selector, ns, what), func() (bool, error) {
+	poll.Until(t, 30*time.Second, fmt.Sprintf("a pod %s in %s %s", selector, ns, what), func() (bool, error) {
 		pods, err := cs.CoreV1().Pods(ns).List(t.Context(), metav1.ListOptions{LabelSelector: selector})
 		if err != nil {
 			return false, err

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 )
 
 // freeAddr returns a loopback address nobody listens on right now.
@@ -21,15 +24,42 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
+// get fetches url and returns the status code and body.
+func get(url string) (int, string, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	code, body, err := get(url)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return code, body
+}
+
+// waitGet fetches url until ok holds for the answer, and returns it.
+func waitGet(t *testing.T, url string, ok func(code int, body string) bool) (int, string) {
+	t.Helper()
+	var code int
+	var body string
+	kubetest.Eventually(t, 10*time.Second, "GET "+url, func() (bool, error) {
+		var err error
+		if code, body, err = get(url); err != nil {
+			return false, err
+		}
+		if !ok(code, body) {
+			return false, fmt.Errorf("%d %q", code, body)
+		}
+		return true, nil
+	})
+	return code, body
 }
 
 // serve answers the kubelet's probes and Prometheus while it works.
@@ -43,12 +73,8 @@ func TestServeHealthReadinessAndMetrics(t *testing.T) {
 	if code, body := httpGet(t, base+"/healthz"); code != 200 || strings.TrimSpace(body) != "ok" {
 		t.Errorf("/healthz = %d %q", code, body)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	code, body := httpGet(t, base+"/readyz")
-	for code != 200 && time.Now().Before(deadline) { // Slack's "connected" arrives just after the socket opens
-		time.Sleep(50 * time.Millisecond)
-		code, body = httpGet(t, base+"/readyz")
-	}
+	// Slack's "connected" arrives just after the socket opens.
+	code, body := waitGet(t, base+"/readyz", func(code int, _ string) bool { return code == 200 })
 	if code != 200 || !strings.Contains(body, "slack: ok") || !strings.Contains(body, "cluster: ok") {
 		t.Errorf("/readyz = %d %q, want ready with Slack connected and the cluster answering", code, body)
 	}
@@ -56,11 +82,9 @@ func TestServeHealthReadinessAndMetrics(t *testing.T) {
 	root := e.slack.Mention(channel, requester, "why is crashloop-app failing in "+d.ns+"?")
 	e.waitText(t, root, `LISTEN_PORT is "eighty"`)
 	// The answer is posted just before the investigation's counters close.
-	_, metrics := httpGet(t, base+"/metrics")
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(metrics, "kubertnetes_investigations_total") && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-		_, metrics = httpGet(t, base+"/metrics")
-	}
+	_, metrics := waitGet(t, base+"/metrics", func(_ int, body string) bool {
+		return strings.Contains(body, "kubertnetes_investigations_total")
+	})
 	for _, want := range []string{
 		`kubertnetes_investigations_total{outcome="answered"} 1`,
 		`kubertnetes_tool_calls_total{outcome="ok",tool="analyze"} 1`,

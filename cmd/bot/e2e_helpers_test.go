@@ -29,15 +29,21 @@ const (
 	outsider  = "UOUTSIDE1"
 )
 
-// syncBuffer is a bytes.Buffer safe for the bot's goroutines.
+// syncBuffer is a bytes.Buffer safe for the bot's goroutines, that a test
+// can wait on for what is written to it.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed by the next Write; nil while nobody waits
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.written != nil {
+		close(s.written)
+		s.written = nil
+	}
 	return s.b.Write(p)
 }
 
@@ -45,6 +51,30 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// await reports whether cond came to hold for everything written so far
+// within timeout. It checks cond again after each write, not on a clock.
+func (s *syncBuffer) await(timeout time.Duration, cond func(written string) bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		text := s.b.String()
+		if s.written == nil {
+			s.written = make(chan struct{})
+		}
+		written := s.written
+		s.mu.Unlock()
+		if cond(text) {
+			return true
+		}
+		select {
+		case <-written:
+		case <-deadline.C:
+			return false
+		}
+	}
 }
 
 // demoApp is a namespace on the real control plane with the k3d demo app

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
 )
 
@@ -113,14 +115,13 @@ func TestApproveByOutsiderIsRefused(t *testing.T) {
 // waitEphemeral waits for an ephemeral message to user containing text.
 func waitEphemeral(t *testing.T, e *e2e, user, text string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, m := range e.slack.Ephemerals(channel) {
+	kubetest.Eventually(t, 30*time.Second, fmt.Sprintf("an ephemeral message to %s containing %q", user, text), func() (bool, error) {
+		ephemerals := e.slack.Ephemerals(channel)
+		for _, m := range ephemerals {
 			if m.User == user && strings.Contains(m.Text, text) {
-				return
+				return true, nil
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no ephemeral message to %s containing %q; ephemerals: %+v", user, text, e.slack.Ephemerals(channel))
+		return false, fmt.Errorf("ephemerals: %+v", ephemerals)
+	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 	"github.com/kubertnetes/kubertnetes/internal/openaitest"
 )
 
@@ -46,17 +47,13 @@ func (term *terminal) typeLine(s string) {
 	}
 }
 
-// waitFor waits until the screen has shown text n times in all.
+// waitFor waits until the screen has shown text n times in all, reading
+// the terminal's output as it arrives.
 func (term *terminal) waitFor(text string, n int) {
 	term.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if strings.Count(term.out.String(), text) >= n {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !term.out.await(60*time.Second, func(screen string) bool { return strings.Count(screen, text) >= n }) {
+		term.t.Fatalf("the terminal never showed %q (%d×); screen:\n%s", text, n, term.out.String())
 	}
-	term.t.Fatalf("the terminal never showed %q (%d×); screen:\n%s", text, n, term.out.String())
 }
 
 func TestChatInATerminalCtrlCCancelsThenApplies(t *testing.T) {
@@ -73,10 +70,7 @@ func TestChatInATerminalCtrlCCancelsThenApplies(t *testing.T) {
 	term.waitFor("> ", 1)
 
 	term.typeLine("a question the slow model is thinking about")
-	deadline := time.Now().Add(30 * time.Second)
-	for llm.RequestCount() == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	kubetest.Eventually(t, 30*time.Second, "the model to receive the question", func() (bool, error) { return llm.RequestCount() > 0, nil })
 	if _, err := term.f.Write([]byte{3}); err != nil { // Ctrl-C
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/client-go/discovery"
 
+	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 	"github.com/kubertnetes/kubertnetes/k3d-cluster/demo"
 )
 
@@ -41,13 +42,12 @@ func TestAnalyzeAllNamesEveryScenario(t *testing.T) {
 	rootKinds := clusterScopedKinds(t)
 
 	var (
-		found   []findingJSON
-		out     string
-		runErr  error
-		missing []string
+		found  []findingJSON
+		out    string
+		runErr error
 	)
 	start := time.Now()
-	for deadline := start.Add(2 * time.Minute); ; time.Sleep(time.Second) {
+	kubetest.Eventually(t, 2*time.Minute, "analyze -A to name every scenario's fault", func() (bool, error) {
 		var stdout, stderr bytes.Buffer
 		runErr = run(ctx, []string{"analyze", "-A", "-o", "json"}, env(settings), stdio{out: &stdout, err: &stderr})
 		out = stdout.String()
@@ -55,24 +55,13 @@ func TestAnalyzeAllNamesEveryScenario(t *testing.T) {
 		if err := json.Unmarshal(stdout.Bytes(), &found); err != nil {
 			t.Fatalf("analyze -A -o json printed no JSON array (%v): %v\n%s%s", runErr, err, out, stderr.String())
 		}
-		missing = missingScenarioFindings(scenarios, nsOf, rootKinds, found)
-		if len(missing) == 0 || time.Now().After(deadline) {
-			break
+		if missing := missingScenarioFindings(scenarios, nsOf, rootKinds, found); len(missing) > 0 {
+			return false, fmt.Errorf("not reported:\n%s\nreported in the scenarios' namespaces:\n%s",
+				strings.Join(missing, "\n"), scenarioFindings(found, nsOf))
 		}
-	}
+		return true, nil
+	})
 	t.Logf("analyze -A -o json: %d findings, every expectation met after %s", len(found), time.Since(start).Round(time.Second))
-	for _, m := range missing {
-		t.Errorf("not reported: %s", m)
-	}
-	if len(missing) > 0 {
-		for _, f := range found {
-			for sc, ns := range nsOf {
-				if f.Namespace == ns {
-					t.Logf("%s: %s %s/%s %s: %s", sc, f.Severity, f.Kind, f.Name, f.Reason, f.Message)
-				}
-			}
-		}
-	}
 	if runErr != nil {
 		t.Errorf("analyze -A reported an analyzer error: %v", runErr)
 	}
@@ -109,6 +98,22 @@ func missingScenarioFindings(scenarios []demo.Scenario, nsOf map[string]string, 
 		}
 	}
 	return out
+}
+
+// scenarioFindings lists the findings in the scenarios' namespaces, one a
+// line, each after its scenario's name.
+func scenarioFindings(found []findingJSON, nsOf map[string]string) string {
+	scenarioIn := map[string]string{}
+	for sc, ns := range nsOf {
+		scenarioIn[ns] = sc
+	}
+	var b strings.Builder
+	for _, f := range found {
+		if sc, ok := scenarioIn[f.Namespace]; ok {
+			fmt.Fprintf(&b, "%s: %s %s/%s %s: %s\n", sc, f.Severity, f.Kind, f.Name, f.Reason, f.Message)
+		}
+	}
+	return b.String()
 }
 
 // clusterScopedKinds are the kinds the API server serves without a namespace.

@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubertnetes/kubertnetes/internal/kubetest"
 	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/localcluster"
 )
@@ -244,14 +245,15 @@ func createBenchObjects(ctx context.Context, cs kubernetes.Interface, namespaces
 // unschedulable ones run, and returns how many run.
 func waitBenchPods(b *testing.B, cs kubernetes.Interface, want int) int {
 	b.Helper()
-	deadline := time.Now().Add(10 * time.Minute)
-	for {
-		running, total := 0, 0
+	running := 0
+	kubetest.Eventually(b, 10*time.Minute, fmt.Sprintf("%d bound pods to run", want-5), func() (bool, error) {
+		total := 0
+		running = 0
 		opts := metav1.ListOptions{Limit: 500}
 		for {
 			l, err := cs.CoreV1().Pods("").List(b.Context(), opts)
 			if err != nil {
-				b.Fatalf("list pods: %v", err)
+				return false, fmt.Errorf("list pods: %w", err)
 			}
 			for _, p := range l.Items {
 				if p.Spec.NodeName != "" && len(p.Name) > 4 && p.Name[:4] == "app-" {
@@ -268,13 +270,11 @@ func waitBenchPods(b *testing.B, cs kubernetes.Interface, want int) int {
 		// All bound pods run, but the one whose ConfigMap is missing (which
 		// the simulated kubelet may hold in CreateContainerConfigError).
 		if total == want-5 && running >= want-6 {
-			return running
+			return true, nil
 		}
-		if time.Now().After(deadline) {
-			b.Fatalf("after 10 minutes %d of %d pods run", running, want-5)
-		}
-		time.Sleep(2 * time.Second)
-	}
+		return false, fmt.Errorf("%d of %d pods bound, %d running", total, want-5, running)
+	})
+	return running
 }
 
 // peakSampler records the highest heap in use and runtime total memory

@@ -61,22 +61,6 @@ func touch(t *testing.T, cs kubernetes.Interface, ns, name string) {
 	}
 }
 
-// quiet waits until the deployment controller has stopped updating name
-// (a crash-looping Deployment never becomes available), so that status
-// updates do not move its resourceVersion under a preview.
-func quiet(t *testing.T, cs kubernetes.Interface, ns, name string) {
-	t.Helper()
-	kubetest.Eventually(t, 30*time.Second, "deployment "+name+" quiet", func() (bool, error) {
-		a, err := cs.AppsV1().Deployments(ns).Get(t.Context(), name, metav1.GetOptions{})
-		if err != nil || a.Status.ObservedGeneration != a.Generation {
-			return false, err
-		}
-		time.Sleep(time.Second)
-		b, err := cs.AppsV1().Deployments(ns).Get(t.Context(), name, metav1.GetOptions{})
-		return err == nil && a.ResourceVersion == b.ResourceVersion, err
-	})
-}
-
 // changedLines are a unified diff's removed and added lines.
 func changedLines(diff string) []string {
 	var out []string
