@@ -1,5 +1,6 @@
-// Package poll is the one way tests wait for a condition: Until checks it
-// every 100 ms until it holds, and fails the test, saying what it waited
+// Package poll is the one way tests wait for a condition: Until checks it,
+// at first every 50 ms and then less often (at most a second apart), until
+// it holds, and fails the test, saying what it waited
 // for and the last error, when it does not within the timeout.
 //
 // It depends on nothing in the project, so every test package can use it,

@@ -5,11 +5,18 @@ import (
 	"time"
 )
 
-// Interval is how often Until checks its condition.
-const Interval = 100 * time.Millisecond
+// First and Longest bound the pause between two checks: it starts at
+// First and grows by half each time up to Longest, so a quick change is
+// seen at once and a slow one (a rollout, a cluster-wide analysis) is not
+// checked back to back on a busy machine.
+const (
+	First   = 50 * time.Millisecond
+	Longest = time.Second
+)
 
-// Until calls cond every Interval until it returns true, and fails the
-// test if that has not happened within timeout. An error from cond counts
+// Until calls cond until it returns true, pausing between calls as First
+// and Longest say, and fails the test if that has not happened within
+// timeout. An error from cond counts
 // as "not yet"; the last one is reported on failure together with what the
 // test was waiting for, so a condition can say how far it got by returning
 // one. Call it from the test's goroutine.
@@ -17,8 +24,7 @@ func Until(t testing.TB, timeout time.Duration, what string, cond func() (bool, 
 	t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
-	tick := time.NewTicker(Interval)
-	defer tick.Stop()
+	pause := First
 	var lastErr error
 	for {
 		ok, err := cond()
@@ -28,9 +34,12 @@ func Until(t testing.TB, timeout time.Duration, what string, cond func() (bool, 
 		if err != nil {
 			lastErr = err
 		}
+		wait := time.NewTimer(pause)
+		pause = min(pause*3/2, Longest)
 		select {
-		case <-tick.C:
+		case <-wait.C:
 		case <-deadline.C:
+			wait.Stop()
 			if lastErr != nil {
 				t.Fatalf("timed out after %s waiting for %s; last error: %v", timeout, what, lastErr)
 			}
