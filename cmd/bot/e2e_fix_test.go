@@ -164,3 +164,25 @@ func TestNotVerifiedFixOffersARollbackInSlack(t *testing.T) {
 		t.Errorf("%d messages still show buttons after both were decided", n)
 	}
 }
+
+// The demo's ConfigMap fault in Slack with no model: the offline brain
+// proposes the ConfigMap fix and the restart of faulty-app as one proposal;
+// one click applies both, and it is verified on the Deployment.
+func TestConfigMapFixAndItsRestartAreOneApprovalInSlack(t *testing.T) {
+	d := loadDemo(t)
+	e := startServe(t, map[string]string{"OPENAI_API_KEY": "", "OPENAI_BASE_URL": "", "KUBERTNETES_MODEL": "", "KUBERTNETES_VERIFY_TIMEOUT": "60s"})
+	root := e.slack.Mention(channel, requester, "why is faulty-app not working in namespace "+d.ns+"?")
+	prop := e.waitText(t, root, "Proposed fix", "2 steps", "Step 1 of 2", "configmap/faulty-app-config", "Step 2 of 2", "rollout-restart", "deployment/faulty-app")
+	e.slack.ClickButton(channel, prop.TS, approver, "kubertnetes_approve")
+	e.waitText(t, root, "configmap/faulty-app-config in namespace "+d.ns+" is now at resourceVersion", "deployment/faulty-app in namespace "+d.ns+" is now at resourceVersion")
+	e.waitText(t, root, "Verified after", "deployment faulty-app rolled out")
+	e.proposalUpdated(t, root, prop.TS, "Applied by <@"+approver+">", "— verified ✅")
+	dep, err := d.cs.AppsV1().Deployments(d.ns).Get(t.Context(), "faulty-app", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dep.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] == "" {
+		t.Errorf("faulty-app was not restarted")
+	}
+	e.allAcked(t)
+}
