@@ -49,7 +49,11 @@ func (p slackFixes) Report(ctx context.Context, r fixflow.Record, rep fixflow.Re
 	case fixflow.Applying:
 		b.decided(ctx, r, fmt.Sprintf(":hourglass_flowing_sand: Approved by %s; applying as %s…", who, rep.As))
 	case fixflow.Failed:
-		msg := fmt.Sprintf(":x: Approved by %s but not applied: %s", who, rep.Err)
+		not := "not applied"
+		if len(rep.Applied) > 0 {
+			not = "not fully applied"
+		}
+		msg := fmt.Sprintf(":x: Approved by %s but %s: %s", who, not, rep.Err)
 		switch {
 		case rep.Conflict && rep.Next != nil:
 			msg += " Here is a fresh preview of the same fix against the object as it is now."
