@@ -164,9 +164,9 @@ func missingServiceFinding(owner *kube.ObjectRef, container string, src configVa
 		patch, _ := json.Marshal(map[string]any{"data": map[string]string{src.key: fixed}})
 		f.Proposal = &kube.Fix{
 			Target: kube.Target{Kind: "ConfigMap", Namespace: owner.Namespace, Name: src.object.Name}, Operation: kube.OpMergePatch, Patch: patch,
-			Rationale: fmt.Sprintf("%s names Service %q, which does not exist; %q does. %s reads it at start, so restart it after this change (kubectl rollout restart deployment/%s).", where, name, near, owner.Name, owner.Name),
-			Risk:      "None for the ConfigMap itself; the app picks the value up when its pods restart.",
-			Expected:  fmt.Sprintf("after a restart, %s reaches Service %s", owner.Name, near),
+			Rationale: fmt.Sprintf("%s names Service %q, which does not exist; %q does.", where, name, near),
+			Risk:      fmt.Sprintf("None for the ConfigMap itself; %s reads it at start, so the fix restarts it (its pods are replaced as in any rollout).", owner.Name),
+			Expected:  fmt.Sprintf("after its restart, %s reaches Service %s", owner.Name, near),
 		}
 	} else {
 		f.Proposal = &kube.Fix{
