@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/client-go/rest"
 
+	"github.com/kubertnetes/kubertnetes/internal/openaitest"
 	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/kube/analyze"
 )
@@ -73,3 +74,30 @@ var describeDeployment = func() string {
 	}
 	return b.String()
 }()
+
+// panickyCluster panics on get, as a reader might on a hostile object.
+type panickyCluster struct{ fakeCluster }
+
+func (*panickyCluster) Get(context.Context, kube.GetRequest) (string, error) {
+	panic("nil map in a hostile object")
+}
+
+func TestAToolThatPanicsFailsThatCallNotTheProcess(t *testing.T) {
+	llm := openaitest.New(t)
+	llm.Script(
+		openaitest.Calls(openaitest.Call("get", `{"resource":"pods","namespace":"shop"}`), openaitest.Call("describe", `{"resource":"pod","namespace":"shop","name":"web"}`)),
+		openaitest.Text("The get tool failed; describe worked."),
+	)
+	c := &panickyCluster{fakeCluster{text: "Name: web"}}
+	rec := &recorder{}
+	if err := newTestLoop(t, llm, c, nil, LoopOptions{}).Ask(t.Context(), &Conversation{}, "what is wrong in shop?", rec.emit); err != nil {
+		t.Fatal(err)
+	}
+	results := llm.Requests()[1].ToolResults()
+	if len(results) != 2 || !strings.Contains(results[0].Content, "the get tool failed unexpectedly") || !strings.Contains(results[1].Content, "Name: web") {
+		t.Errorf("tool results = %+v, want get's failure and describe's output", results)
+	}
+	if got := rec.answer(t).Text; got != "The get tool failed; describe worked." {
+		t.Errorf("answer = %q", got)
+	}
+}

@@ -21,8 +21,15 @@ func (l *Loop) runTools(ctx context.Context, calls []openai.ToolCall, seen map[s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			text := l.runTool(ctx, call.Function.Name, call.Function.Arguments, seen, &mu, emit)
-			out[i] = openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: call.ID, Name: call.Function.Name, Content: text}
+			out[i] = openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: call.ID, Name: call.Function.Name}
+			// A tool that panics on hostile input (a model's arguments, a
+			// cluster object) fails that call, never the process.
+			defer func() {
+				if r := recover(); r != nil {
+					out[i].Content = fmt.Sprintf("error: the %s tool failed unexpectedly (%v); try another tool or other arguments", call.Function.Name, r)
+				}
+			}()
+			out[i].Content = l.runTool(ctx, call.Function.Name, call.Function.Arguments, seen, &mu, emit)
 		}()
 	}
 	wg.Wait()

@@ -158,3 +158,25 @@ func TestAFailedInvestigationShowsAReferenceNotTheError(t *testing.T) {
 		})
 	}
 }
+
+func TestAPanickingInvestigationDoesNotTakeTheBotDown(t *testing.T) {
+	h := startBot(t, Config{})
+	h.brain.set(func(b *echoBrain) {
+		b.before = func(q string, emit func(agent.Event)) {
+			if q == "boom" {
+				panic("a hostile object reached a nil map")
+			}
+		}
+	})
+	boom := h.slack.Mention("C1", "UHUMAN1", "boom")
+	root := h.slack.Mention("C1", "UHUMAN2", "still there?")
+	if got := h.waitAnswers(t, "C1", root, 1); got[0] != `answer to "still there?" (remembered 0)` {
+		t.Errorf("answer = %q", got[0])
+	}
+	// The thread whose investigation panicked keeps working, too.
+	h.settle(t)
+	h.slack.ReplyInThread("C1", boom, "UHUMAN1", "and now?")
+	if got := h.waitAnswers(t, "C1", boom, 1); !strings.Contains(got[0], `answer to "and now?"`) {
+		t.Errorf("follow-up answer = %q", got[0])
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/slack-go/slack/slackevents"
+	"go.uber.org/zap"
 
 	"github.com/kubertnetes/kubertnetes/store"
 )
@@ -127,8 +128,20 @@ func (b *Bot) async(f func()) {
 	go func() {
 		defer b.workers.Done()
 		defer b.pending.Add(-1)
-		f()
+		b.safely("async work", f)
 	}()
+}
+
+// safely runs f and turns a panic into a logged error: one bad event, click
+// or investigation must not take every thread and running fix down with it.
+func (b *Bot) safely(what string, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.metrics.Errors.WithLabelValues("panic").Inc()
+			b.log.Error("recovered from a panic", zap.String("in", what), zap.Any("panic", r), zap.Stack("stack"))
+		}
+	}()
+	f()
 }
 
 var errNotFound = store.ErrNotFound

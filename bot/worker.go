@@ -74,7 +74,7 @@ func (b *Bot) work(ctx context.Context, key string, t *thread) {
 			b.mu.Lock()
 			t.cancel = cancel
 			b.mu.Unlock()
-			b.run(jctx, key, j)
+			b.safely("thread "+key, func() { b.run(jctx, key, j) })
 			b.pending.Add(-1)
 			cancel()
 			b.mu.Lock()

@@ -93,8 +93,8 @@ func (f Fix) Validate() error {
 	case OpStrategicMerge, OpMergePatch, OpJSONPatch:
 		if len(f.Patch) == 0 {
 			missing = append(missing, "patch")
-		} else if !json.Valid(f.Patch) {
-			return fmt.Errorf("fix: patch is not valid JSON")
+		} else if err := validPatch(f.Operation, f.Patch); err != nil {
+			return err
 		}
 	case OpSetEnv:
 		if len(f.Env) == 0 {
@@ -165,4 +165,43 @@ func resourceName(n string) bool {
 	default:
 		return strings.Contains(n, "/") && !strings.ContainsAny(n, " \t")
 	}
+}
+
+// validPatch checks a patch document's shape before anything reads it: a
+// strategic or merge patch is one JSON object, a JSON patch a non-empty
+// array of operations each with an op and a path. null, a scalar or the
+// wrong container is refused with what to send instead.
+func validPatch(op Operation, patch json.RawMessage) error {
+	if !json.Valid(patch) {
+		return fmt.Errorf("fix: patch is not valid JSON")
+	}
+	if op != OpJSONPatch {
+		var doc map[string]any
+		if err := json.Unmarshal(patch, &doc); err != nil || doc == nil {
+			return fmt.Errorf("fix: a %s must be a JSON object such as {\"spec\":{…}}, not %s", op, short(patch))
+		}
+		return nil
+	}
+	var ops []map[string]any
+	if err := json.Unmarshal(patch, &ops); err != nil || len(ops) == 0 {
+		return fmt.Errorf("fix: a json-patch must be a non-empty JSON array of operations such as [{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":2}], not %s", short(patch))
+	}
+	for i, o := range ops {
+		if _, ok := o["op"].(string); !ok {
+			return fmt.Errorf("fix: json-patch operation %d has no \"op\"", i)
+		}
+		if _, ok := o["path"].(string); !ok {
+			return fmt.Errorf("fix: json-patch operation %d has no \"path\"", i)
+		}
+	}
+	return nil
+}
+
+// short is the start of a document, for error messages.
+func short(b []byte) string {
+	const n = 40
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
 }

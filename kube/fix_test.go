@@ -21,7 +21,17 @@ func TestFixValidate(t *testing.T) {
 		{"scale to zero", Fix{Target: target, Operation: OpScale, Replicas: &zero, Rationale: "r"}, ""},
 		{"rollout-restart", Fix{Target: target, Operation: OpRolloutRestart, Rationale: "r"}, ""},
 		{"strategic merge", Fix{Target: target, Operation: OpStrategicMerge, Patch: json.RawMessage(`{"spec":{}}`), Rationale: "r"}, ""},
-		{"json-patch", Fix{Target: target, Operation: OpJSONPatch, Patch: json.RawMessage(`[]`), Rationale: "r"}, ""},
+		{"json-patch", Fix{Target: target, Operation: OpJSONPatch, Patch: json.RawMessage(`[{"op":"replace","path":"/spec/replicas","value":2}]`), Rationale: "r"}, ""},
+		// Shapes a model (or a prompt-injected log) may send: refused with
+		// what to send instead, never read.
+		{"null merge patch", Fix{Target: target, Operation: OpMergePatch, Patch: json.RawMessage(`null`), Rationale: "r"}, "fix: a merge-patch must be a JSON object such as {\"spec\":{…}}, not null"},
+		{"null strategic patch", Fix{Target: target, Operation: OpStrategicMerge, Patch: json.RawMessage(` null `), Rationale: "r"}, "fix: a strategic-merge-patch must be a JSON object such as {\"spec\":{…}}, not  null "},
+		{"array as merge patch", Fix{Target: target, Operation: OpMergePatch, Patch: json.RawMessage(`[1]`), Rationale: "r"}, "fix: a merge-patch must be a JSON object such as {\"spec\":{…}}, not [1]"},
+		{"string as merge patch", Fix{Target: target, Operation: OpMergePatch, Patch: json.RawMessage(`"x"`), Rationale: "r"}, `fix: a merge-patch must be a JSON object such as {"spec":{…}}, not "x"`},
+		{"null json-patch", Fix{Target: target, Operation: OpJSONPatch, Patch: json.RawMessage(`null`), Rationale: "r"}, "fix: a json-patch must be a non-empty JSON array of operations such as [{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":2}], not null"},
+		{"empty json-patch", Fix{Target: target, Operation: OpJSONPatch, Patch: json.RawMessage(`[]`), Rationale: "r"}, "fix: a json-patch must be a non-empty JSON array of operations such as [{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":2}], not []"},
+		{"json-patch without op", Fix{Target: target, Operation: OpJSONPatch, Patch: json.RawMessage(`[{"path":"/x"}]`), Rationale: "r"}, `fix: json-patch operation 0 has no "op"`},
+		{"json-patch of nulls", Fix{Target: target, Operation: OpJSONPatch, Patch: json.RawMessage(`[null]`), Rationale: "r"}, `fix: json-patch operation 0 has no "op"`},
 		{"empty", Fix{}, "fix: missing target.kind, target.name, target.namespace, rationale, operation"},
 		{"no rationale", Fix{Target: target, Operation: OpRolloutRestart}, "fix: missing rationale"},
 		{"no namespace", Fix{Target: Target{Kind: "deployment", Name: "api"}, Operation: OpRolloutRestart, Rationale: "r"}, "fix: missing target.namespace"},

@@ -108,6 +108,9 @@ func nest(path []string, leaf map[string]any) map[string]any {
 }
 
 func withResourceVersion(doc map[string]any, rv string) map[string]any {
+	if doc == nil { // never from a validated fix; never a panic either
+		doc = map[string]any{}
+	}
 	md, _ := doc["metadata"].(map[string]any)
 	if md == nil {
 		md = map[string]any{}
