@@ -29,12 +29,12 @@ func TestReconnectsLoseNothing(t *testing.T) {
 			tt.cut(h.slack) // mid-investigation
 			h.slack.ReplyInThread("C1", root, "UHUMAN1", "asked during the outage")
 			release()
-			got := h.waitAnswers(t, "C1", root, 2)
+			h.waitAnswers(t, "C1", root, 2)
 			h.slack.WaitConnected(t, 1)
 			h.settle(t) // redeliveries of what the cut lost included
 
 			want := []string{`answer to "first question" (remembered 0)`, `answer to "asked during the outage" (remembered 1)`}
-			if got = h.answers("C1", root); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			if got := h.answers("C1", root); strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Errorf("answers = %q, want %q", got, want)
 			}
 			if n := h.slack.Accepted(); n < 2 {

@@ -18,8 +18,8 @@ import (
 )
 
 // ErrConflict means the object changed after its preview: the approval
-// covered a different object, so nothing was applied. Fixer.Repreview
-// gives the fresh preview to offer instead.
+// covered a different object, so nothing was applied. Previewing the same
+// fix again (Fixer.Plan) gives the fresh preview to offer instead.
 var ErrConflict = errors.New("the object changed since this fix was previewed; nothing was applied")
 
 // ErrForbidden means the cluster's RBAC refused the identity the change

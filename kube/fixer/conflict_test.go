@@ -25,7 +25,7 @@ func TestFixConflictOffersFreshPreview(t *testing.T) {
 	if got := listenPort(t, cs, ns); got != "eighty" {
 		t.Fatalf("a conflicting apply changed LISTEN_PORT to %s", got)
 	}
-	fresh, err := f.Repreview(t.Context(), *p)
+	fresh, err := f.Preview(t.Context(), p.Fix)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,12 +4,15 @@
 // kube.Fix with a server-side dry run and a unified diff, and applies the
 // preview only when a human approval reaches it — as the approver
 // (impersonation) or as itself — with optimistic concurrency on the
-// previewed resourceVersion (ErrConflict; Repreview gives the fresh
-// preview). Verify watches the effect, Rollback derives the inverse fix,
-// and an Auditor records every step as an Event.
+// previewed resourceVersion (ErrConflict; previewing the fix again gives
+// the fresh preview). Plan adds the steps a fix needs to take effect (the
+// restarts of the workloads that read a changed ConfigMap). Verify watches
+// the effect, Rollback derives the inverse fix, and an Auditor records
+// every step as an Event.
 //
-// Only the front ends, where approvals arrive, import it (a test keeps it
-// so); the agent proposes fixes through a one-method Previewer.
+// Only package fixflow, where approvals arrive, and cmd, which wires it,
+// import it (a test keeps it so); the agent proposes fixes through a
+// one-method Previewer (Plan).
 //
 // A fix's life:
 //

@@ -118,13 +118,6 @@ func (f *Fixer) Preview(ctx context.Context, fix kube.Fix) (*kube.Preview, error
 	return p, nil
 }
 
-// Repreview previews p's fix again against the object as it is now: the
-// fresh preview to offer when applying p found the object changed
-// (ErrConflict).
-func (f *Fixer) Repreview(ctx context.Context, p kube.Preview) (*kube.Preview, error) {
-	return f.Preview(ctx, p.Fix)
-}
-
 func (f *Fixer) previewPatch(ctx context.Context, p *kube.Preview) error {
 	fix, res := p.Fix, resource(f.dyn, *p)
 	var (

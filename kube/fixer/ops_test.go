@@ -99,7 +99,7 @@ func TestFixDeletePod(t *testing.T) {
 		t.Fatalf("a refused delete removed the pod: %v", err)
 	}
 
-	fresh, err := f.Repreview(t.Context(), *p)
+	fresh, err := f.Preview(t.Context(), p.Fix)
 	if err != nil {
 		t.Fatal(err)
 	}
