@@ -54,6 +54,7 @@ type Config struct {
 	Impersonate        string        `env:"KUBERTNETES_IMPERSONATE"`
 	FixAllowNamespaces []string      `env:"KUBERTNETES_FIX_ALLOW_NAMESPACES"`
 	FixAllowKinds      []string      `env:"KUBERTNETES_FIX_ALLOW_KINDS"`
+	FixAllowChanges    []string      `env:"KUBERTNETES_FIX_ALLOW_CHANGES"`
 	VerifyTimeout      time.Duration `env:"KUBERTNETES_VERIFY_TIMEOUT" envDefault:"2m"`
 
 	// where the defaults of KUBECONFIG, KUBERTNETES_STATE and

@@ -33,6 +33,15 @@ func (c *Config) loadFixConfig() error {
 			return configErrorf("KUBERTNETES_FIX_ALLOW_KINDS has %q, which is not a kind; list kinds separated by commas (e.g. Role,Secret or role.rbac.authorization.k8s.io)", k)
 		}
 	}
+	for i, e := range c.FixAllowChanges {
+		rule, ns, err := fixer.ParseAllowChange(e)
+		if err != nil {
+			return configErrorf("KUBERTNETES_FIX_ALLOW_CHANGES has %v (e.g. image-registry,exposure@web,privilege@kube-system)", err)
+		}
+		if c.FixAllowChanges[i] = string(rule); ns != "" {
+			c.FixAllowChanges[i] += "@" + ns
+		}
+	}
 	if c.VerifyTimeout < 5*time.Second || c.VerifyTimeout > time.Hour {
 		return configErrorf("KUBERTNETES_VERIFY_TIMEOUT=%s is out of range; use 5s to 1h (default 2m)", c.VerifyTimeout)
 	}
@@ -84,7 +93,7 @@ func parseImpersonate(s string) (map[string]fixer.Identity, error) {
 
 // fixPolicy is the Fixer's policy from configuration.
 func (c Config) fixPolicy() fixer.Policy {
-	return fixer.Policy{AllowNamespaces: c.FixAllowNamespaces, AllowKinds: c.FixAllowKinds}
+	return fixer.Policy{AllowNamespaces: c.FixAllowNamespaces, AllowKinds: c.FixAllowKinds, AllowChanges: c.FixAllowChanges}
 }
 
 // verifyOptions bound a verification after applying.

@@ -54,12 +54,14 @@ func TestFixSettings(t *testing.T) {
 		"KUBERTNETES_IMPERSONATE":          "U123ABC=alice:sre",
 		"KUBERTNETES_FIX_ALLOW_NAMESPACES": "kube-system,tools",
 		"KUBERTNETES_FIX_ALLOW_KINDS":      "Role,role.rbac.authorization.k8s.io",
+		"KUBERTNETES_FIX_ALLOW_CHANGES":    "Image-Registry, exposure@web,privilege@kube-system",
 		"KUBERTNETES_VERIFY_TIMEOUT":       "45s",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fixer.Policy{AllowNamespaces: []string{"kube-system", "tools"}, AllowKinds: []string{"Role", "role.rbac.authorization.k8s.io"}}
+	want := fixer.Policy{AllowNamespaces: []string{"kube-system", "tools"}, AllowKinds: []string{"Role", "role.rbac.authorization.k8s.io"},
+		AllowChanges: []string{"image-registry", "exposure@web", "privilege@kube-system"}}
 	if d := cmp.Diff(want, c.fixPolicy()); d != "" {
 		t.Errorf("policy (-want +got):\n%s", d)
 	}
@@ -75,10 +77,11 @@ func TestFixSettings(t *testing.T) {
 		"KUBERTNETES_IMPERSONATE":          "KUBERTNETES_IMPERSONATE entry",
 		"KUBERTNETES_FIX_ALLOW_NAMESPACES": `KUBERTNETES_FIX_ALLOW_NAMESPACES has "Kube_System"`,
 		"KUBERTNETES_FIX_ALLOW_KINDS":      `KUBERTNETES_FIX_ALLOW_KINDS has "roles/admin"`,
+		"KUBERTNETES_FIX_ALLOW_CHANGES":    `KUBERTNETES_FIX_ALLOW_CHANGES has "root" is not a rule; the rules are privilege, identity, exposure, image-registry, create`,
 		"KUBERTNETES_VERIFY_TIMEOUT":       "KUBERTNETES_VERIFY_TIMEOUT=1s is out of range",
 	} {
 		bad := map[string]string{"KUBERTNETES_IMPERSONATE": "alice", "KUBERTNETES_FIX_ALLOW_NAMESPACES": "Kube_System",
-			"KUBERTNETES_FIX_ALLOW_KINDS": "roles/admin", "KUBERTNETES_VERIFY_TIMEOUT": "1s"}[key]
+			"KUBERTNETES_FIX_ALLOW_KINDS": "roles/admin", "KUBERTNETES_FIX_ALLOW_CHANGES": "exposure@web,root@shop", "KUBERTNETES_VERIFY_TIMEOUT": "1s"}[key]
 		t.Run(key, func(t *testing.T) {
 			var out bytes.Buffer
 			err := run(context.Background(), nil, env(map[string]string{key: bad}), stdio{in: strings.NewReader(""), out: &out, err: &out})

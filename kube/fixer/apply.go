@@ -41,7 +41,7 @@ type Applied struct {
 
 // Apply applies exactly the previewed change, as identity as (the zero
 // Identity is the Fixer's own). It refuses a tampered preview and one the
-// policy no longer allows; if the object changed since the preview the
+// policy no longer allows (the content rules on a fresh dry run); if the object changed since the preview the
 // API server refuses it (ErrConflict), and if as may not make the change,
 // RBAC does (ErrForbidden). Either way nothing is changed.
 func (f *Fixer) Apply(ctx context.Context, p kube.Preview, as Identity) (Applied, error) {
@@ -85,6 +85,15 @@ func (f *Fixer) applyPatch(ctx context.Context, p kube.Preview, dyn dynamic.Inte
 	if before.GetResourceVersion() != p.ResourceVersion || before.GetUID() != p.UID {
 		return Applied{}, ErrConflict
 	}
+	// The content policy again, on a fresh dry run of exactly what is
+	// about to be written (admission may mutate differently now).
+	dry, err := resource(dyn, p).Patch(ctx, name, p.PatchType, p.Patch, metav1.PatchOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
+	if err != nil {
+		return Applied{}, err
+	}
+	if err := f.policy.CheckChange(p.Fix.Target, p.GroupKind(), before, dry); err != nil {
+		return Applied{}, err
+	}
 	after, err := resource(dyn, p).Patch(ctx, name, p.PatchType, p.Patch, metav1.PatchOptions{FieldManager: FieldManager})
 	if err != nil {
 		return Applied{}, err
@@ -115,10 +124,22 @@ func (f *Fixer) applyCreate(ctx context.Context, p kube.Preview, dyn dynamic.Int
 	if err := json.Unmarshal(p.Patch, &obj.Object); err != nil {
 		return Applied{}, fmt.Errorf("decode the approved object: %w", err)
 	}
-	after, err := resource(dyn, p).Create(ctx, obj, metav1.CreateOptions{FieldManager: FieldManager})
-	if apierrors.IsAlreadyExists(err) {
-		return Applied{}, ErrConflict // created by someone else since the preview
+	create := func(o *unstructured.Unstructured, dryRun []string) (*unstructured.Unstructured, error) {
+		u, err := resource(dyn, p).Create(ctx, o, metav1.CreateOptions{DryRun: dryRun, FieldManager: FieldManager})
+		if apierrors.IsAlreadyExists(err) {
+			return nil, ErrConflict // created by someone else since the preview
+		}
+		return u, err
 	}
+	// The content policy again, on a fresh dry run.
+	dry, err := create(obj.DeepCopy(), []string{metav1.DryRunAll})
+	if err != nil {
+		return Applied{}, err
+	}
+	if err := f.policy.CheckChange(p.Fix.Target, p.GroupKind(), nil, dry); err != nil {
+		return Applied{}, err
+	}
+	after, err := create(obj, nil)
 	if err != nil {
 		return Applied{}, err
 	}

@@ -58,6 +58,9 @@ func New(cfg *rest.Config, opts Options) (*Fixer, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("new fixer: no cluster configuration")
 	}
+	if err := opts.Policy.validate(); err != nil {
+		return nil, fmt.Errorf("new fixer: %w", err)
+	}
 	cfg = kube.WithClientDefaults(cfg, "kubertnetes-fixer")
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
@@ -148,6 +151,9 @@ func (f *Fixer) previewPatch(ctx context.Context, p *kube.Preview) error {
 		}
 		return dryRunErr(fix.Target, err)
 	}
+	if err := f.policy.CheckChange(fix.Target, p.GroupKind(), cur, after); err != nil {
+		return err
+	}
 	if p.Diff, err = f.diff(cur, after, "after fix, server dry-run"); err != nil {
 		return err
 	}
@@ -201,6 +207,9 @@ func (f *Fixer) previewCreate(ctx context.Context, p *kube.Preview) error {
 	after, err := res.Create(ctx, obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
 	if err != nil {
 		return dryRunErr(fix.Target, err)
+	}
+	if err := f.policy.CheckChange(fix.Target, p.GroupKind(), nil, after); err != nil {
+		return err
 	}
 	if p.Diff, err = f.diff(nil, after, "created, server dry-run"); err != nil {
 		return err

@@ -28,7 +28,9 @@ func refuse(format string, args ...any) error {
 // Policy decides which fixes may even be shown for approval, and is
 // checked again before applying. The zero value is the safe default:
 // workloads and their configuration only, pods only deleted, never RBAC,
-// never a cluster-scoped object, never in kube-system.
+// never a cluster-scoped object, never in kube-system, created only if the
+// kind runs no code (Check); and, judged on the object before and after,
+// no added privilege, identity, exposure or image registry (CheckChange).
 type Policy struct {
 	// AllowNamespaces lets fixes into namespaces refused by default
 	// (kube-system, kube-public, kube-node-lease).
@@ -38,6 +40,10 @@ type Policy struct {
 	// ("role.rbac.authorization.k8s.io"). Cluster-scoped objects and
 	// deleting anything but a Pod stay refused.
 	AllowKinds []string
+	// AllowChanges lifts content rules (see Rules): "RULE" everywhere,
+	// "RULE@NAMESPACE" in one namespace, e.g. "image-registry",
+	// "exposure@web", "privilege@kube-system".
+	AllowChanges []string
 }
 
 // fixableKinds are the kinds a fix may change by default, by API group.
@@ -73,7 +79,8 @@ const rbacGroup = "rbac.authorization.k8s.io"
 
 var protectedNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true}
 
-// Check refuses a fix the policy does not allow, saying why. gk is the
+// Check refuses a fix the policy does not allow by its target and
+// operation, saying why. gk is the
 // target's group and Kind as resolved by the API server's discovery, and
 // namespaced its scope.
 func (p Policy) Check(fix kube.Fix, gk schema.GroupKind, namespaced bool) error {
@@ -107,6 +114,9 @@ func (p Policy) Check(fix kube.Fix, gk schema.GroupKind, namespaced bool) error 
 	}
 	if protectedNamespaces[fix.Target.Namespace] && !slices.Contains(p.AllowNamespaces, fix.Target.Namespace) {
 		return refuse("changes in namespace %s are refused unless allowed in configuration (KUBERTNETES_FIX_ALLOW_NAMESPACES): it runs the cluster's own components", fix.Target.Namespace)
+	}
+	if fix.Operation == kube.OpCreate {
+		return p.checkCreate(gk, fix.Target.Namespace)
 	}
 	return nil
 }

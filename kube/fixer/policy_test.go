@@ -25,6 +25,9 @@ func resolvedKind(kind string) (schema.GroupKind, bool) {
 		"Namespace": {"", false}, "Node": {"", false}, "PersistentVolume": {"", false},
 		"CustomResourceDefinition": {"apiextensions.k8s.io", false},
 		"Widget":                   {"example.com", true},
+		"ReplicaSet":               {"apps", true}, "Ingress": {"networking.k8s.io", true},
+		"HorizontalPodAutoscaler": {"autoscaling", true}, "PodDisruptionBudget": {"policy", true},
+		"NetworkPolicy": {"networking.k8s.io", true},
 	}
 	k, ok := known[kind]
 	if !ok {
@@ -44,7 +47,9 @@ func TestPolicyRefusals(t *testing.T) {
 	create := func(ns string) kube.Fix {
 		return kube.Fix{Target: kube.Target{Namespace: ns, Name: "x"}, Operation: kube.OpCreate}
 	}
-	everything := Policy{AllowNamespaces: []string{"kube-system"}, AllowKinds: []string{"Role", "rolebinding", "clusterrole", "Node", "Namespace", "Secret", "widget.example.com"}}
+	kinds := []string{"Role", "rolebinding", "clusterrole", "Node", "Namespace", "Secret", "widget.example.com", "PodDisruptionBudget", "networkpolicy"}
+	everything := Policy{AllowNamespaces: []string{"kube-system"}, AllowKinds: kinds, AllowChanges: []string{"create@shop"}}
+	allKinds := Policy{AllowKinds: kinds}
 	tests := []struct {
 		name   string
 		policy Policy
@@ -91,6 +96,24 @@ func TestPolicyRefusals(t *testing.T) {
 		{"create a configmap", Policy{}, create("shop"), "ConfigMap", nil},
 		{"create a service", Policy{}, create("shop"), "Service", nil},
 		{"create a pvc", Policy{}, create("shop"), "PersistentVolumeClaim", nil},
+		{"create an hpa", Policy{}, create("shop"), "HorizontalPodAutoscaler", nil},
+		{"create a pdb, kind allowed", allKinds, create("shop"), "PodDisruptionBudget", nil},
+		{"create a network policy, kind allowed", allKinds, create("shop"), "NetworkPolicy", nil},
+		// Creating what runs code or grants access: never by default.
+		{"create a job", Policy{}, create("shop"), "Job", []string{"does not create Job objects", "runs its pod as soon as it exists", "propose a patch to an existing object", "KUBERTNETES_FIX_ALLOW_CHANGES=create@shop"}},
+		{"create a cronjob", Policy{}, create("shop"), "CronJob", []string{"does not create CronJob objects", "on its schedule"}},
+		{"create a daemonset", Policy{}, create("shop"), "DaemonSet", []string{"does not create DaemonSet objects", "on every node"}},
+		{"create a deployment", Policy{}, create("shop"), "Deployment", []string{"does not create Deployment objects"}},
+		{"create a statefulset", Policy{}, create("shop"), "StatefulSet", []string{"does not create StatefulSet objects"}},
+		{"create a replicaset", Policy{}, create("shop"), "ReplicaSet", []string{"does not create ReplicaSet objects"}},
+		{"create an ingress", Policy{}, create("shop"), "Ingress", []string{"does not create Ingress objects", "exposes Services"}},
+		{"create a pod, kind allowed", Policy{AllowKinds: []string{"Pod"}}, create("shop"), "Pod", []string{"does not create Pod objects"}},
+		{"create a secret, kind allowed", allKinds, create("shop"), "Secret", []string{"does not create Secret objects", "service-account-token"}},
+		{"create a role binding, kind allowed", allKinds, create("shop"), "RoleBinding", []string{"does not create RoleBinding objects"}},
+		{"create a custom resource, kind allowed", allKinds, create("shop"), "Widget", []string{"does not create Widget objects", "run no code and grant no access"}},
+		{"create a job, allowed in the namespace", Policy{AllowChanges: []string{"create@shop"}}, create("shop"), "Job", nil},
+		{"create a job, allowed elsewhere", Policy{AllowChanges: []string{"create@web"}}, create("shop"), "Job", []string{"does not create Job objects"}},
+		{"create a job, allowed everywhere", Policy{AllowChanges: []string{"create"}}, create("shop"), "Job", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
