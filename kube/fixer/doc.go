@@ -1,6 +1,8 @@
 // Package fixer is the only code in kubertnetes that writes to a cluster.
 //
-// Its Policy refuses what may not be changed (saying why); it previews a
+// Its Policy refuses what may not be changed, and what a change may not do
+// judged on the object before and after it (privilege, identity, exposure,
+// new image registries, creating what runs code), saying why; it previews a
 // kube.Fix with a server-side dry run and a unified diff, and applies the
 // preview only when a human approval reaches it — as the approver
 // (impersonation) or as itself — with optimistic concurrency on the
