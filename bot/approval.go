@@ -26,7 +26,7 @@ func (b *Bot) onBlockActions(ctx context.Context, cb slack.InteractionCallback) 
 }
 
 func (b *Bot) ephemeral(ctx context.Context, channel, user, thread, text string) {
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	opts := append([]slack.MsgOption{slack.MsgOptionText(text, false)}, noUnfurl...)
 	if thread != "" {
 		opts = append(opts, slack.MsgOptionTS(thread))
 	}
