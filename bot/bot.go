@@ -114,7 +114,7 @@ type Bot struct {
 	// calls. Zero means the bot is idle; tests wait for it.
 	pending atomic.Int64
 
-	mu       sync.Mutex
+	mu      sync.Mutex
 	threads map[string]*thread
 	workers sync.WaitGroup
 }
