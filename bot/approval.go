@@ -10,10 +10,27 @@ import (
 )
 
 // onBlockActions hands clicks on proposal buttons to the fix workflow,
-// each in its own goroutine tracked by Run.
+// each in its own goroutine tracked by Run. An approval in a direct
+// message, where nobody else sees the change, is refused unless
+// DMApprovals allows it.
 func (b *Bot) onBlockActions(ctx context.Context, cb slack.InteractionCallback) {
+	for _, d := range decisions(cb) {
+		if d.Approve && isDM(d.Channel) && !b.cfg.DMApprovals {
+			b.metrics.Approvals.WithLabelValues("Refused").Inc()
+			b.async(func() {
+				b.ephemeral(ctx, d.Channel, d.User, cb.Container.ThreadTs, "Approvals are not taken in direct messages: approve in a channel where others can see it. Nothing was changed.")
+			})
+			continue
+		}
+		b.async(func() { b.fixes.Decide(ctx, d) })
+	}
+}
+
+// decisions are the Approve and Reject clicks of a block_actions payload.
+func decisions(cb slack.InteractionCallback) []fixflow.Decision {
+	var out []fixflow.Decision
 	for _, a := range cb.ActionCallback.BlockActions {
-		if a.ActionID != actionApprove && a.ActionID != actionReject {
+		if a == nil || (a.ActionID != actionApprove && a.ActionID != actionReject) || a.Value == "" || cb.User.ID == "" {
 			continue
 		}
 		d := fixflow.Decision{Proposal: a.Value, User: cb.User.ID, Approve: a.ActionID == actionApprove,
@@ -21,12 +38,13 @@ func (b *Bot) onBlockActions(ctx context.Context, cb slack.InteractionCallback) 
 		if d.Channel == "" {
 			d.Channel = cb.Container.ChannelID
 		}
-		b.async(func() { b.fixes.Decide(ctx, d) })
+		out = append(out, d)
 	}
+	return out
 }
 
 func (b *Bot) ephemeral(ctx context.Context, channel, user, thread, text string) {
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	opts := append([]slack.MsgOption{slack.MsgOptionText(text, false)}, noUnfurl...)
 	if thread != "" {
 		opts = append(opts, slack.MsgOptionTS(thread))
 	}

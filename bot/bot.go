@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,8 +32,19 @@ type Config struct {
 	// RequesterCannotApprove refuses an approval by the person whose
 	// question led to the proposal: someone else must approve it.
 	RequesterCannotApprove bool
+	// Askers are the Slack user ids and user-group ids who may ask the bot
+	// (and stop its investigations), groups expanded as for Approvers.
+	// Empty means everyone in the channels it works in. Anyone else is
+	// told once per thread that they may not, and nothing is read.
+	Askers []string
 	// Channels, when set, are the only channel ids the bot works in.
 	Channels []string
+	// AllowDMs lets people ask in direct messages (Askers still apply);
+	// otherwise a DM is answered once that the bot works in channels.
+	AllowDMs bool
+	// DMApprovals lets fixes be approved in a direct message, where
+	// nobody else sees the change; otherwise Approve there is refused.
+	DMApprovals bool
 	// ProposalTTL is how long a proposal can be approved (default 30 minutes).
 	ProposalTTL time.Duration
 	// MaxInvestigations bounds investigations running at once (default 8).
@@ -90,6 +102,7 @@ type Bot struct {
 	store   store.Store
 	log     *zap.Logger
 	self    string // the bot's own user id, from auth.test
+	askers  *people
 	slots   chan struct{}
 	pace    *pacer
 	metrics *metrics.Metrics
@@ -101,10 +114,9 @@ type Bot struct {
 	// calls. Zero means the bot is idle; tests wait for it.
 	pending atomic.Int64
 
-	mu       sync.Mutex
-	threads  map[string]*thread
-	workers  sync.WaitGroup
-	warnedCh map[string]bool
+	mu      sync.Mutex
+	threads map[string]*thread
+	workers sync.WaitGroup
 }
 
 // New validates the configuration and collaborators.
@@ -147,8 +159,8 @@ func newBot(cfg Config, d Deps, clk clock) (*Bot, error) {
 	}
 	b := &Bot{
 		cfg: cfg, api: d.API, socket: d.Socket, brain: d.Brain, store: d.Store, log: d.Log,
-		slots: make(chan struct{}, cfg.MaxInvestigations), threads: map[string]*thread{}, warnedCh: map[string]bool{},
-		pace: newPacer(cfg.PostInterval, clk), metrics: d.Metrics, clock: clk,
+		slots: make(chan struct{}, cfg.MaxInvestigations), threads: map[string]*thread{},
+		pace: newPacer(cfg.PostInterval, clk), metrics: d.Metrics, clock: clk, askers: newPeople(d.API, cfg.Askers, clk.Now),
 	}
 	fixes, err := fixflow.New(fixflow.Deps{
 		Fixer: d.Fixer, Store: d.Store, Presenter: slackFixes{b}, Auditor: countingAuditor{next: d.Auditor, metrics: d.Metrics}, Log: d.Log,
@@ -156,7 +168,7 @@ func newBot(cfg Config, d Deps, clk clock) (*Bot, error) {
 		Principal: func(u string) string { return "slack:" + u },
 		Now:       clk.Now,
 	}, fixflow.Rules{
-		Approvers: newApprovers(d.API, cfg.Approvers, clk.Now), RequesterCannotApprove: cfg.RequesterCannotApprove,
+		Approvers: newPeople(d.API, cfg.Approvers, clk.Now), RequesterCannotApprove: cfg.RequesterCannotApprove,
 		TTL: cfg.ProposalTTL, Identities: cfg.Impersonate, Verify: cfg.Verify,
 	})
 	if err != nil {
@@ -194,7 +206,17 @@ func (b *Bot) Ready(context.Context) error {
 	return nil
 }
 
-// allowedChannel applies the channel allowlist; DMs are always allowed.
+// allowedChannel applies the channel allowlist; DMs need AllowDMs (or
+// their id in the list).
 func (b *Bot) allowedChannel(channel string) bool {
-	return len(b.cfg.Channels) == 0 || slices.Contains(b.cfg.Channels, channel) || (channel != "" && channel[0] == 'D')
+	if slices.Contains(b.cfg.Channels, channel) {
+		return true
+	}
+	if isDM(channel) {
+		return b.cfg.AllowDMs
+	}
+	return len(b.cfg.Channels) == 0
 }
+
+// isDM reports whether a channel id is a direct message.
+func isDM(channel string) bool { return strings.HasPrefix(channel, "D") }

@@ -17,8 +17,11 @@
 //
 // Slack's rules, kept in one place each: posts are paced per channel
 // (post.go: about one chat.postMessage per second after a short burst,
-// queued, never dropped; 429s wait out Retry-After); output is split or
-// trimmed to Slack's limits (render.go); an investigation posts its first
+// queued, never dropped; 429s wait out Retry-After; unfurling off); output
+// is split or trimmed to Slack's limits (render.go), but a proposal's diff
+// never is: it is shown whole before the buttons, or the proposal is not
+// offered (proposal.go); text from the model or the cluster is escaped so
+// it cannot mention, link or format (escape.go); an investigation posts its first
 // few findings alone and lists the rest in one message (findings.go);
 // approvers may be users or user groups, expanded and cached for a minute
 // (approvers.go). The conversation is checkpointed in the Store as it

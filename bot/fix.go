@@ -22,11 +22,25 @@ type slackFixes struct{ b *Bot }
 
 var _ fixflow.Presenter = slackFixes{}
 
-// Offer posts the proposal with its buttons; clicks name their message
-// themselves, so its ts need not be recorded.
+// Offer posts the proposal's whole diff and then its buttons; clicks name
+// their message themselves, so its ts need not be recorded. A proposal
+// whose diff is too large to read in Slack is not offered: the thread and
+// the model are told why, and no buttons are ever shown for it.
 func (p slackFixes) Offer(ctx context.Context, r fixflow.Record) error {
-	text, blocks := renderProposal(r.Change)
-	if ts := p.b.postBlocks(ctx, r.Channel, r.ThreadTS, text, blocks); ts == "" {
+	view, err := renderProposal(r.Change)
+	if err != nil {
+		p.b.reply(ctx, r.Channel, r.ThreadTS, fmt.Sprintf(":no_entry_sign: I did not offer proposal %s: %v. Nothing was changed, and it cannot be approved.", r.ID, err))
+		p.Note(ctx, r.Conversation, fmt.Sprintf("Proposal %s was not offered and cannot be approved: %v.", r.ID, err))
+		return nil
+	}
+	// Every part of the diff is posted before the buttons: if one cannot
+	// be, the buttons are not offered.
+	for i, m := range view.parts {
+		if ts := p.b.postBlocks(ctx, r.Channel, r.ThreadTS, m.text, m.blocks); ts == "" {
+			return fmt.Errorf("post diff part %d of proposal %s to %s", i+1, r.ID, r.Channel)
+		}
+	}
+	if ts := p.b.postBlocks(ctx, r.Channel, r.ThreadTS, view.proposal.text, view.proposal.blocks); ts == "" {
 		return fmt.Errorf("post proposal %s to %s", r.ID, r.Channel)
 	}
 	return nil
@@ -53,7 +67,7 @@ func (p slackFixes) Report(ctx context.Context, r fixflow.Record, rep fixflow.Re
 		if len(rep.Applied) > 0 {
 			not = "not fully applied"
 		}
-		msg := fmt.Sprintf(":x: Approved by %s but %s: %s", who, not, rep.Err)
+		msg := fmt.Sprintf(":x: Approved by %s but %s: %s", who, not, inert(rep.Err))
 		switch {
 		case rep.Conflict && rep.Next != nil:
 			msg += " Here is a fresh preview of the same fix against the object as it is now."
@@ -65,7 +79,7 @@ func (p slackFixes) Report(ctx context.Context, r fixflow.Record, rep fixflow.Re
 		b.decided(ctx, r, msg)
 		b.reply(ctx, r.Channel, r.ThreadTS, msg)
 		if rep.NextErr != "" {
-			b.reply(ctx, r.Channel, r.ThreadTS, ":warning: "+rep.NextErr)
+			b.reply(ctx, r.Channel, r.ThreadTS, ":warning: "+inert(rep.NextErr))
 		}
 	case fixflow.Applied:
 		b.decided(ctx, r, done+" — verifying…")
@@ -73,13 +87,13 @@ func (p slackFixes) Report(ctx context.Context, r fixflow.Record, rep fixflow.Re
 	case fixflow.Verified:
 		v := rep.Verification
 		b.decided(ctx, r, done+" — verified ✅")
-		b.reply(ctx, r.Channel, r.ThreadTS, fmt.Sprintf(":white_check_mark: Verified after %s: %s.", v.Elapsed.Round(time.Second), v.Summary()))
+		b.reply(ctx, r.Channel, r.ThreadTS, fmt.Sprintf(":white_check_mark: Verified after %s: %s.", v.Elapsed.Round(time.Second), inert(v.Summary())))
 	case fixflow.NotVerified:
 		v := rep.Verification
-		b.decided(ctx, r, done+" — not verified: "+v.Summary())
-		b.reply(ctx, r.Channel, r.ThreadTS, fmt.Sprintf(":warning: Not verified after %s; still wrong:\n• %s", v.Elapsed.Round(time.Second), strings.Join(v.Problems, "\n• ")))
+		b.decided(ctx, r, done+" — not verified: "+inert(v.Summary()))
+		b.reply(ctx, r.Channel, r.ThreadTS, fmt.Sprintf(":warning: Not verified after %s; still wrong:\n• %s", v.Elapsed.Round(time.Second), inert(strings.Join(v.Problems, "\n• "))))
 		if rep.NextErr != "" {
-			b.reply(ctx, r.Channel, r.ThreadTS, ":information_source: No rollback offered: "+rep.NextErr)
+			b.reply(ctx, r.Channel, r.ThreadTS, ":information_source: No rollback offered: "+inert(rep.NextErr))
 		}
 	case fixflow.Unverified:
 		// Verification stops when the bot shuts down: say so while Slack
@@ -88,7 +102,7 @@ func (p slackFixes) Report(ctx context.Context, r fixflow.Record, rep fixflow.Re
 		defer cancel()
 		b.decided(ctx, r, done+" — verification stopped before a result (the fix stays applied)")
 	case fixflow.NotOffered:
-		b.reply(ctx, r.Channel, r.ThreadTS, ":warning: "+rep.Err)
+		b.reply(ctx, r.Channel, r.ThreadTS, ":warning: "+inert(rep.Err))
 	}
 }
 
@@ -135,8 +149,8 @@ func (b *Bot) decided(ctx context.Context, r fixflow.Record, outcome string) {
 	if r.MessageTS == "" {
 		return
 	}
-	text, blocks := renderDecided(r.Change, outcome)
-	if err := b.update(ctx, r.Channel, r.MessageTS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+	m := renderDecided(r.Change, outcome)
+	if err := b.update(ctx, r.Channel, r.MessageTS, slack.MsgOptionText(m.text, false), slack.MsgOptionBlocks(m.blocks...)); err != nil {
 		b.log.Warn("update proposal message", zap.String("proposal", r.ID), zap.Error(err))
 	}
 }

@@ -99,7 +99,7 @@ func (b *Bot) explain(ctx context.Context, log *zap.Logger, j job, err error) {
 	}
 	ue := agent.Explain(err)
 	log.Warn("investigation failed", zap.String("ref", ue.Ref), zap.Stringer("code", ue.Code), zap.Error(ue.Err))
-	b.reply(ctx, j.channel, j.root, ":warning: "+ue.Error())
+	b.reply(ctx, j.channel, j.root, ":warning: "+inert(ue.Error()))
 }
 
 // setStatus shows "is investigating…" under the thread where Slack allows

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -62,9 +63,15 @@ func (p *pacer) wait(ctx context.Context, channel string) error {
 	}
 }
 
+// noUnfurl turns off link and media unfurling: a link the model or a log
+// put in a post is never fetched by Slack without a click (an image URL
+// could carry data out in its query).
+var noUnfurl = []slack.MsgOption{slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl()}
+
 // post sends chat.postMessage in its channel's turn, waiting out rate
-// limits (Retry-After). It never runs on the socket loop.
+// limits (Retry-After), with unfurling off. It never runs on the socket loop.
 func (b *Bot) post(ctx context.Context, channel string, opts ...slack.MsgOption) (string, error) {
+	opts = append(slices.Clone(opts), noUnfurl...)
 	var ts string
 	err := b.retry(ctx, func() error {
 		if err := b.pace.wait(ctx, channel); err != nil {

@@ -170,15 +170,25 @@ func TestHugeOutputFitsSlackLimits(t *testing.T) {
 	bigFinding := finding("big", strings.Split(strings.Repeat("evidence line\n", 5000), "\n")...)
 	bigFinding.Message = huge
 	bigFinding.Fix = huge
+	// The largest diff offered, in parts before the proposal message.
 	big := proposal("fix-big", strings.Repeat("n", 253))
-	big.Preview.Diff = lines
+	big.Preview.Diff = lines[:maxDiffChars]
 	big.Preview.Fix.Rationale, big.Preview.Fix.Risk, big.Preview.Fix.Expected = huge, huge, huge
-	// The most steps a plan has: the fix and 20 restarts, each diff huge.
+	bigView, err := renderProposal(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The most steps a plan has: the fix and 20 restarts, sharing the largest diff.
 	planned := proposal("fix-plan", "web")
+	planned.Preview.Diff = lines[:maxDiffChars/21]
 	for range 20 {
-		step := big.Preview
+		step := planned.Preview
 		step.Fix.Operation, step.Fix.Rationale = kube.OpRolloutRestart, huge
 		planned.Then = append(planned.Then, step)
+	}
+	plannedView, err := renderProposal(planned)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var many []kube.Finding
 	for i := range 2000 {
@@ -188,10 +198,7 @@ func TestHugeOutputFitsSlackLimits(t *testing.T) {
 	for i := range steps {
 		steps[i] = stepLine(agent.Progress{Tool: "logs", Target: huge[:500], Done: true, Err: huge})
 	}
-	type rendered struct {
-		text   string
-		blocks []slack.Block
-	}
+	type rendered = message
 	render := func(text string, blocks []slack.Block) rendered { return rendered{text, blocks} }
 	tests := []struct {
 		name string
@@ -201,10 +208,16 @@ func TestHugeOutputFitsSlackLimits(t *testing.T) {
 		{"answer of many lines", render(renderAnswer(agent.Answer{Text: lines}, agent.Usage{}, Price{}))},
 		{"finding", render(renderFinding(bigFinding))},
 		{"finding list", render(renderFindingList(many))},
-		{"proposal", render(renderProposal(big))},
-		{"decided proposal", render(renderDecided(big, huge))},
-		{"proposal of 21 steps", render(renderProposal(planned))},
+		{"proposal", rendered(bigView.proposal)},
+		{"decided proposal", rendered(renderDecided(big, huge[:maxSectionText]))},
+		{"proposal of 21 steps", rendered(plannedView.proposal)},
 		{"status", render(renderStatus(steps, false))},
+	}
+	for i, m := range append(bigView.parts, plannedView.parts...) {
+		tests = append(tests, struct {
+			name string
+			got  rendered
+		}{fmt.Sprintf("diff message %d", i+1), m})
 	}
 	h := startBot(t, Config{})
 	api := h.slack.Client()
@@ -238,7 +251,11 @@ func TestProposalOfStepsShowsEveryDiffAndOneDecision(t *testing.T) {
 	restart := proposal("x", "faulty-app").Preview
 	restart.Fix.Operation, restart.Fix.Rationale, restart.Diff = kube.OpRolloutRestart, "its pods read configmap/faulty-app-config (envFrom of container checker) only when they start", "+        kubectl.kubernetes.io/restartedAt: now"
 	p.Then = []kube.Preview{restart}
-	_, blocks := renderProposal(p)
+	view, err := renderProposal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := view.proposal.blocks
 	var all strings.Builder
 	buttons := 0
 	for _, b := range blocks {

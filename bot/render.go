@@ -35,10 +35,10 @@ func trim(s string, n int) string {
 	return string(r[:n-len([]rune(mark))]) + mark
 }
 
-// codeBlock fences text for mrkdwn, trimmed to fit a section.
+// codeBlock fences text from the model or the cluster for mrkdwn, inert
+// and trimmed to fit a section.
 func codeBlock(s string, n int) string {
-	s = strings.ReplaceAll(s, "```", "'''")
-	return "```" + trim(s, n-6) + "```"
+	return "```\n" + inertCode(trim(s, n-16)) + "\n```"
 }
 
 func section(text string) *slack.SectionBlock {
@@ -68,12 +68,12 @@ func renderStatus(steps []string, done bool) (string, []slack.Block) {
 
 // stepLine renders one finished tool step.
 func stepLine(p agent.Progress) string {
-	line := fmt.Sprintf("• `%s %s`", p.Tool, p.Target)
+	line := fmt.Sprintf("• `%s %s`", inert(p.Tool), inert(strings.ReplaceAll(p.Target, "`", "'")))
 	if p.Done {
 		line += fmt.Sprintf(" (%s)", p.Duration.Round(time.Millisecond))
 	}
 	if p.Err != "" {
-		line += " — :warning: " + trim(p.Err, 200)
+		line += " — :warning: " + inert(trim(p.Err, 200))
 	}
 	return line
 }
@@ -83,74 +83,21 @@ var severityEmoji = map[kube.Severity]string{kube.Critical: ":red_circle:", kube
 // renderFinding is one finding with its evidence.
 func renderFinding(f kube.Finding) (string, []slack.Block) {
 	text := fmt.Sprintf("%s %s on %s: %s", f.Severity, f.Reason, f.Object, f.Message)
-	blocks := []slack.Block{section(fmt.Sprintf("%s *%s* — `%s`\n%s", severityEmoji[f.Severity], f.Reason, f.Object, f.Message))}
+	blocks := []slack.Block{section(fmt.Sprintf("%s *%s* — `%s`\n%s", severityEmoji[f.Severity], inert(f.Reason), inert(f.Object.String()), inert(f.Message)))}
 	if len(f.Evidence) > 0 {
 		blocks = append(blocks, section(codeBlock(strings.Join(f.Evidence, "\n"), maxSectionText)))
 	}
 	var ctx []string
 	if f.Fix != "" {
-		ctx = append(ctx, "What to do: "+f.Fix)
+		ctx = append(ctx, "What to do: "+inert(f.Fix))
 	}
-	if f.Docs != "" {
-		ctx = append(ctx, fmt.Sprintf("<%s|docs>", f.Docs))
+	if link := docsLink(f.Docs); link != "" {
+		ctx = append(ctx, link)
 	}
 	if len(ctx) > 0 {
 		blocks = append(blocks, contextText(strings.Join(ctx, " · ")))
 	}
-	return trim(text, maxText), blocks
-}
-
-// renderProposal is a fix awaiting a decision: what, why, risk, the
-// server-side dry-run diff and the two buttons.
-func renderProposal(p agent.Proposal) (string, []slack.Block) {
-	fix := p.Preview.Fix
-	what, icon := "Proposed fix", ":wrench:"
-	if fix.Undoes != "" {
-		what, icon = "Proposed rollback", ":rewind:"
-	}
-	text := fmt.Sprintf("%s for %s: %s", what, fix.Target, fix.Operation)
-	head := fmt.Sprintf("%s *%s* for `%s/%s` in `%s` — %s\n*Why:* %s", icon, what, strings.ToLower(p.Preview.Kind), fix.Target.Name, fix.Target.Namespace, fix.Operation, fix.Rationale)
-	if fix.Risk != "" {
-		head += "\n*Risk:* " + fix.Risk
-	}
-	if fix.Expected != "" {
-		head += "\n*Expected:* " + fix.Expected
-	}
-	steps := p.Steps()
-	if len(steps) > 1 {
-		head += fmt.Sprintf("\n*%d steps*, approved together and applied in order: the fix, then what makes it take effect.", len(steps))
-	}
-	blocks := []slack.Block{section(head)}
-	for i, s := range steps {
-		title := "*Server-side dry-run diff:*"
-		if len(steps) > 1 {
-			title = fmt.Sprintf("*Step %d of %d:* %s on `%s/%s` — %s\n*Server-side dry-run diff:*", i+1, len(steps), s.Fix.Operation, strings.ToLower(s.Kind), s.Fix.Target.Name, s.Fix.Rationale)
-		}
-		title = trim(title, 600)
-		blocks = append(blocks, section(title+"\n"+codeBlock(s.Diff, maxSectionText-len(title)-40)))
-	}
-	blocks = append(blocks,
-		slack.NewActionBlock("kubertnetes_decision",
-			slack.NewButtonBlockElement(actionApprove, p.ID, slack.NewTextBlockObject(slack.PlainTextType, "Approve", false, false)).WithStyle(slack.StylePrimary),
-			slack.NewButtonBlockElement(actionReject, p.ID, slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false)).WithStyle(slack.StyleDanger),
-		),
-		contextText(fmt.Sprintf("Proposal `%s` · previewed against resourceVersion %s · patch sha256 %s…", p.ID, p.Preview.ResourceVersion, short(p.Preview.PatchHash))),
-	)
-	return trim(text, maxText), blocks
-}
-
-// renderDecided replaces the buttons with the decision, keeping the diff.
-func renderDecided(p agent.Proposal, outcome string) (string, []slack.Block) {
-	text, blocks := renderProposal(p)
-	out := make([]slack.Block, 0, len(blocks))
-	for _, b := range blocks {
-		if b.BlockType() == slack.MBTAction {
-			out = append(out, section(outcome))
-			continue
-		}
-		out = append(out, b)
-	}
-	return trim(text+" — "+outcome, maxText), out
+	return fallback(text), blocks
 }
 
 // renderAnswer is the final diagnosis with the thread's token use and,
@@ -161,7 +108,7 @@ func renderAnswer(a agent.Answer, total agent.Usage, price Price) (string, []sla
 		body = "(the model returned an empty answer)"
 	}
 	var blocks []slack.Block
-	parts := chunks(body, maxSectionText)
+	parts := splitInert(body, maxSectionText, inert)
 	if len(parts) > maxBlocks-1 { // one block stays for the usage line
 		parts = parts[:maxBlocks-1]
 		last := []rune(parts[len(parts)-1])
@@ -177,7 +124,7 @@ func renderAnswer(a agent.Answer, total agent.Usage, price Price) (string, []sla
 		}
 		blocks = append(blocks, contextText(use))
 	}
-	return trim(body, maxText), blocks
+	return fallback(body), blocks
 }
 
 // dollars formats an estimated cost: cents for a dollar or more, four
@@ -197,7 +144,7 @@ func renderFindingList(fs []kube.Finding) (string, []slack.Block) {
 	title := fmt.Sprintf("%d more finding(s)", len(sorted))
 	lines := make([]string, len(sorted))
 	for i, f := range sorted {
-		lines[i] = trim(fmt.Sprintf("%s *%s* — `%s`: %s", severityEmoji[f.Severity], f.Reason, f.Object, f.Message), 500)
+		lines[i] = severityEmoji[f.Severity] + inert(trim(fmt.Sprintf(" *%s* — `%s`: %s", f.Reason, f.Object, f.Message), 500))
 	}
 	blocks := []slack.Block{section("*" + title + "*")}
 	shown := 0

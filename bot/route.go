@@ -93,11 +93,16 @@ func (b *Bot) question(ctx context.Context, j job) {
 	j.text = strings.TrimSpace(mentionTag.ReplaceAllString(j.text, ""))
 	key := conversationKey(j.channel, j.root)
 	if strings.EqualFold(strings.Trim(j.text, " .!"), "stop") {
-		msg := "Nothing is running in this thread."
-		if b.stop(key) {
-			msg = "Stopped the current investigation."
-		}
-		b.async(func() { b.reply(ctx, j.channel, j.root, msg) })
+		b.async(func() {
+			if !b.mayAsk(ctx, key, j) {
+				return
+			}
+			msg := "Nothing is running in this thread."
+			if b.stop(key) {
+				msg = "Stopped the current investigation."
+			}
+			b.reply(ctx, j.channel, j.root, msg)
+		})
 		return
 	}
 	if j.text == "" {
@@ -109,15 +114,14 @@ func (b *Bot) question(ctx context.Context, j job) {
 
 // notEnabled says once per channel that the bot does not work there.
 func (b *Bot) notEnabled(ctx context.Context, j job) {
-	b.mu.Lock()
-	warned := b.warnedCh[j.channel]
-	b.warnedCh[j.channel] = true
-	b.mu.Unlock()
-	if !warned {
-		b.async(func() {
-			b.reply(ctx, j.channel, j.root, "kubertnetes is not enabled in this channel. Ask an admin to add it to KUBERTNETES_CHANNELS, or mention me in an enabled channel.")
-		})
+	if first, err := b.store.MarkSeen(ctx, "warned/"+j.channel); err != nil || !first {
+		return
 	}
+	msg := "kubertnetes is not enabled in this channel. Ask an admin to add it to KUBERTNETES_CHANNELS, or mention me in an enabled channel."
+	if isDM(j.channel) {
+		msg = "I do not answer direct messages here (KUBERTNETES_ALLOW_DMS is off): mention me in a channel, where others can see the investigation."
+	}
+	b.async(func() { b.reply(ctx, j.channel, j.root, msg) })
 }
 
 // async runs slow work (Slack calls) off the socket loop; Run waits for it.

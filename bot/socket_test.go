@@ -102,7 +102,7 @@ func TestIgnoresBotsEditsAndDeletions(t *testing.T) {
 }
 
 func TestDirectMessagesGetAConversationPerThread(t *testing.T) {
-	h := startBot(t, Config{Channels: []string{"CONLY"}}) // DMs work whatever the allowlist
+	h := startBot(t, Config{Channels: []string{"CONLY"}, AllowDMs: true}) // allowed DMs work whatever the channel allowlist
 	first := h.slack.Post("D0DM1", "UHUMAN1", "what is failing?")
 	if got := h.waitAnswers(t, "D0DM1", first, 1); got[0] != `answer to "what is failing?" (remembered 0)` {
 		t.Errorf("first DM answer = %q", got[0])

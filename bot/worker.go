@@ -108,7 +108,9 @@ func (b *Bot) stop(key string) bool {
 func (b *Bot) run(ctx context.Context, key string, j job) {
 	switch j.kind {
 	case jobQuestion:
-		b.investigate(ctx, key, j)
+		if b.mayAsk(ctx, key, j) {
+			b.investigate(ctx, key, j)
+		}
 	case jobNote:
 		b.note(ctx, key, j.text)
 	}

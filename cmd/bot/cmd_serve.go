@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/sync/errgroup"
@@ -49,8 +47,7 @@ func serve(ctx context.Context, cfg Config, io stdio) error {
 	if err != nil {
 		return configErrorf("%v", err)
 	}
-	api := slack.New(cfg.SlackBotToken, slack.OptionAppLevelToken(cfg.SlackAppToken), slack.OptionAPIURL(cfg.SlackAPIURL))
-	sock := socketmode.New(api)
+	api, sock := slackClients(cfg)
 	audit, err := tk.auditor(log)
 	if err != nil {
 		return err
@@ -60,6 +57,7 @@ func serve(ctx context.Context, cfg Config, io stdio) error {
 	}
 	b, err = bot.New(bot.Config{
 		Approvers: cfg.Approvers, RequesterCannotApprove: cfg.RequesterCannotApprove, Channels: cfg.Channels,
+		Askers: cfg.Askers, AllowDMs: cfg.AllowDMs, DMApprovals: cfg.DMApprovals,
 		ProposalTTL: cfg.ProposalTTL, Price: cfg.price(), Impersonate: cfg.impersonate, Verify: cfg.verifyOptions(),
 	}, bot.Deps{API: api, Socket: sock, Brain: tk.brain, Fixer: tk.fixer, Auditor: audit, Store: st, Log: log, Metrics: m})
 	if err != nil {

@@ -23,6 +23,7 @@ type Config struct {
 	SlackBotToken string        `env:"SLACK_BOT_TOKEN"`
 	SlackAppToken string        `env:"SLACK_APP_TOKEN"`
 	SlackAPIURL   string        `env:"SLACK_API_URL" envDefault:"https://slack.com/api/"`
+	SlackTimeout  time.Duration `env:"KUBERTNETES_SLACK_TIMEOUT" envDefault:"30s"`
 	OpenAIAPIKey  string        `env:"OPENAI_API_KEY"`
 	OpenAIBaseURL string        `env:"OPENAI_BASE_URL"`
 	OpenAIAPIType string        `env:"OPENAI_API_TYPE" envDefault:"openai"`
@@ -32,6 +33,9 @@ type Config struct {
 	KubeContext   string        `env:"KUBERTNETES_CONTEXT"`
 	Approvers     []string      `env:"KUBERTNETES_APPROVERS"`
 	Channels      []string      `env:"KUBERTNETES_CHANNELS"`
+	Askers        []string      `env:"KUBERTNETES_ASKERS"`
+	AllowDMs      bool          `env:"KUBERTNETES_ALLOW_DMS"`
+	DMApprovals   bool          `env:"KUBERTNETES_DM_APPROVALS"`
 	LogLevel      string        `env:"KUBERTNETES_LOG_LEVEL"`
 	MaxSteps      int           `env:"KUBERTNETES_MAX_STEPS" envDefault:"12"`
 	ProposalTTL   time.Duration `env:"KUBERTNETES_PROPOSAL_TTL" envDefault:"30m"`
@@ -144,10 +148,18 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if !strings.HasSuffix(c.SlackAPIURL, "/") {
 		c.SlackAPIURL += "/"
 	}
-	for _, a := range c.Approvers {
-		if !slackUserID.MatchString(a) {
-			return c, configErrorf("KUBERTNETES_APPROVERS has %q, which is not a Slack user or user-group id (like U024BE7LH or S0614TZR7); list ids separated by commas", a)
+	for _, list := range []struct {
+		key string
+		ids []string
+	}{{"KUBERTNETES_APPROVERS", c.Approvers}, {"KUBERTNETES_ASKERS", c.Askers}} {
+		for _, a := range list.ids {
+			if !slackUserID.MatchString(a) {
+				return c, configErrorf("%s has %q, which is not a Slack user or user-group id (like U024BE7LH or S0614TZR7); list ids separated by commas", list.key, a)
+			}
 		}
+	}
+	if c.SlackTimeout < time.Second {
+		return c, configErrorf("KUBERTNETES_SLACK_TIMEOUT=%s is too short; use at least 1s (default 30s)", c.SlackTimeout)
 	}
 	for _, ch := range c.Channels {
 		if !slackChanID.MatchString(ch) {
@@ -277,8 +289,10 @@ func hint(key string) string {
 		return "set it to a duration such as 30m or 1h"
 	case "KUBERTNETES_STATE_RETENTION":
 		return "set it to a duration such as 168h (a week)"
-	case "KUBERTNETES_REQUESTER_CANNOT_APPROVE":
+	case "KUBERTNETES_REQUESTER_CANNOT_APPROVE", "KUBERTNETES_ALLOW_DMS", "KUBERTNETES_DM_APPROVALS":
 		return "set it to true or false"
+	case "KUBERTNETES_SLACK_TIMEOUT":
+		return "set it to a duration such as 30s"
 	case "KUBERTNETES_VERIFY_TIMEOUT":
 		return "set it to a duration such as 2m"
 	default:

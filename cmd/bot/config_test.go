@@ -59,6 +59,9 @@ func TestBadSettingsExitTwoNamingTheSetting(t *testing.T) {
 		{"serve without slack", nil, []string{"serve"}, "serve needs SLACK_BOT_TOKEN"},
 		{"serve with half of slack", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, []string{"serve"}, "SLACK_APP_TOKEN is not set"},
 		{"approver that is no user id", map[string]string{"KUBERTNETES_APPROVERS": "U123ABC,alice"}, nil, `KUBERTNETES_APPROVERS has "alice"`},
+		{"asker that is no user id", map[string]string{"KUBERTNETES_ASKERS": "U123ABC,@bob"}, nil, `KUBERTNETES_ASKERS has "@bob"`},
+		{"dms not a bool", map[string]string{"KUBERTNETES_ALLOW_DMS": "maybe"}, nil, `KUBERTNETES_ALLOW_DMS="maybe" is not a valid bool; set it to true or false`},
+		{"slack timeout too short", map[string]string{"KUBERTNETES_SLACK_TIMEOUT": "10ms"}, nil, "KUBERTNETES_SLACK_TIMEOUT=10ms is too short"},
 		{"channel that is no channel id", map[string]string{"KUBERTNETES_CHANNELS": "#general"}, nil, `KUBERTNETES_CHANNELS has "#general"`},
 		{"base url without model", map[string]string{"OPENAI_BASE_URL": "http://localhost:11434/v1"}, nil, "KUBERTNETES_MODEL is required when OPENAI_BASE_URL is set"},
 		{"unknown api type", map[string]string{"OPENAI_API_TYPE": "anthropic"}, nil, `OPENAI_API_TYPE="anthropic" is not supported`},
@@ -94,7 +97,8 @@ func TestDefaultsWhenOnlyAKeyIsSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Model != "gpt-4o-mini" || c.MaxSteps != 12 || c.SlackAPIURL != "http://127.0.0.1:1/api/" || c.slackConfigured() || !c.modelConfigured() {
+	if c.Model != "gpt-4o-mini" || c.MaxSteps != 12 || c.SlackAPIURL != "http://127.0.0.1:1/api/" || c.slackConfigured() || !c.modelConfigured() ||
+		c.SlackTimeout != 30*time.Second || c.AllowDMs || c.DMApprovals || len(c.Askers) != 0 {
 		t.Errorf("config = %+v", c)
 	}
 }

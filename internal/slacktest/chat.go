@@ -134,6 +134,7 @@ func (s *Server) chatPostMessage(r apiRequest) apiResult {
 	m := &message{Message: Message{
 		Channel: channel, TS: s.newTSLocked(), ThreadTS: r.get("thread_ts"), User: s.cfg.botUserID,
 		BotID: s.cfg.botID, AppID: s.cfg.appID, Text: c.text, BlocksJSON: c.blocks, MetadataJSON: c.metadata,
+		UnfurlLinks: r.get("unfurl_links"), UnfurlMedia: r.get("unfurl_media"),
 	}}
 	s.addLocked(m)
 	s.echoLocked(m)

@@ -29,6 +29,10 @@ type Message struct {
 	Edits        int        // successful chat.update calls (and response_url replacements)
 	Revisions    []Revision // earlier versions, oldest first
 	Reactions    []string   // reaction names the bot added
+	// UnfurlLinks and UnfurlMedia are the chat.postMessage parameters
+	// unfurl_links and unfurl_media as posted ("" when not sent, which
+	// Slack takes as its default: media unfurled).
+	UnfurlLinks, UnfurlMedia string
 }
 
 // Revision is an earlier version of an edited message.

@@ -12,12 +12,13 @@ import (
 )
 
 // groupTTL is how long a user group's members are trusted: a member
-// removed in Slack can still approve for at most this long.
+// removed in Slack can still approve (or ask) for at most this long.
 const groupTTL = time.Minute
 
-// approvers decides who may approve: the listed users, and the members of
-// the listed user groups (usergroups.users.list, cached for groupTTL).
-type approvers struct {
+// people is a list of who may do something (approve, ask): the listed
+// users, and the members of the listed user groups (usergroups.users.list,
+// cached for groupTTL).
+type people struct {
 	api    *slack.Client
 	users  map[string]bool
 	groups []string
@@ -33,8 +34,8 @@ type members struct {
 	fetched time.Time
 }
 
-func newApprovers(api *slack.Client, ids []string, now func() time.Time) *approvers {
-	a := &approvers{api: api, users: map[string]bool{}, now: now, cache: map[string]members{}}
+func newPeople(api *slack.Client, ids []string, now func() time.Time) *people {
+	a := &people{api: api, users: map[string]bool{}, now: now, cache: map[string]members{}}
 	for _, id := range ids {
 		if strings.HasPrefix(id, "S") {
 			a.groups = append(a.groups, id)
@@ -45,9 +46,12 @@ func newApprovers(api *slack.Client, ids []string, now func() time.Time) *approv
 	return a
 }
 
-// Allowed reports whether user may decide on fixes. It fails closed: if a
+// empty reports whether the list names nobody.
+func (a *people) empty() bool { return len(a.users) == 0 && len(a.groups) == 0 }
+
+// Allowed reports whether user is on the list. It fails closed: if a
 // group cannot be read, the answer is an error, not a yes.
-func (a *approvers) Allowed(ctx context.Context, user string) (bool, error) {
+func (a *people) Allowed(ctx context.Context, user string) (bool, error) {
 	if a.users[user] {
 		return true, nil
 	}
@@ -65,7 +69,7 @@ func (a *approvers) Allowed(ctx context.Context, user string) (bool, error) {
 
 // members returns a group's members, from the cache while it is fresh;
 // concurrent clicks share one lookup.
-func (a *approvers) members(ctx context.Context, group string) (map[string]bool, error) {
+func (a *people) members(ctx context.Context, group string) (map[string]bool, error) {
 	a.mu.Lock()
 	c, ok := a.cache[group]
 	a.mu.Unlock()
