@@ -17,15 +17,22 @@ import (
 type Offline struct {
 	src     analyze.Source
 	preview Previewer
+	red     kube.Redactor
 }
 
 var _ Brain = (*Offline)(nil)
 
 // NewOffline builds the analyzer-only brain. With a previewer, findings
 // whose evidence determines a fix (a near-miss Service name, say) come
-// with that fix as a proposal; previewer may be nil.
+// with that fix as a proposal; previewer may be nil. Errors it shows pass
+// through src's redactor when src has one (a *kube.Reader does), else the
+// default one.
 func NewOffline(src analyze.Source, previewer Previewer) *Offline {
-	return &Offline{src: src, preview: previewer}
+	o := &Offline{src: src, preview: previewer}
+	if r, ok := src.(interface{ Redactor() kube.Redactor }); ok {
+		o.red = r.Redactor()
+	}
+	return o
 }
 
 // Name says which brain answers.
@@ -75,7 +82,7 @@ func (o *Offline) Ask(ctx context.Context, conv *Conversation, question string, 
 	}
 	p := Progress{Tool: "analyze", Target: target, Done: true, Duration: time.Since(start)}
 	if err != nil {
-		p.Err = err.Error()
+		p.Err = o.red.Text(err.Error())
 	}
 	emit(p)
 	if err != nil && len(fs) == 0 {
@@ -105,7 +112,8 @@ func (o *Offline) propose(ctx context.Context, f kube.Finding, emit func(Event))
 	steps, err := o.preview.Plan(ctx, *f.Proposal)
 	p := Progress{Tool: "propose_fix", Target: f.Proposal.Target.String(), Done: true, Duration: time.Since(start)}
 	if err != nil {
-		p.Err = err.Error()
+		// A refused dry run can echo the values it was given.
+		p.Err = o.red.Text(err.Error())
 		emit(p)
 		return false
 	}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -84,5 +85,34 @@ func TestOfflineDiagnosesFaultyAppAndProposesTheFix(t *testing.T) {
 	}
 	if a := rec.answer(t); !strings.Contains(a.Text, "proposed 1 fix") {
 		t.Errorf("answer = %q", a.Text)
+	}
+}
+
+// failingPreviewer refuses every fix the way a dry run that an admission
+// webhook denied does, echoing what it was given.
+type failingPreviewer struct{ err error }
+
+func (p failingPreviewer) Plan(context.Context, kube.Fix) ([]kube.Preview, error) { return nil, p.err }
+
+// The offline brain's preview errors reach the terminal and Slack through
+// the Reader's redactor.
+func TestOfflinePreviewErrorsAreRedacted(t *testing.T) {
+	ns, r := demoNamespace(t)
+	rec := &recorder{}
+	refused := failingPreviewer{errors.New(`server-side dry run refused: admission webhook denied: BACKEND_TOKEN=hunter2-planted is not allowed`)}
+	if err := NewOffline(r, refused).Ask(context.Background(), &Conversation{}, "why is faulty-app not working in namespace "+ns+"?", rec.emit); err != nil {
+		t.Fatal(err)
+	}
+	shown := false
+	for _, e := range rec.events {
+		if p, ok := e.(Progress); ok && p.Tool == "propose_fix" && p.Done {
+			shown = true
+			if strings.Contains(p.Err, "hunter2-planted") || !strings.Contains(p.Err, "is not allowed") {
+				t.Errorf("the preview error shown is %q", p.Err)
+			}
+		}
+	}
+	if !shown {
+		t.Errorf("no preview was attempted; events: %+v", rec.events)
 	}
 }

@@ -117,6 +117,10 @@ type Bot struct {
 	mu      sync.Mutex
 	threads map[string]*thread
 	workers sync.WaitGroup
+	// stopped is closed when Run's loops have ended: thread workers
+	// started under a context that outlives Run (a note about a fix's
+	// outcome is delivered with one) stop with it.
+	stopped chan struct{}
 }
 
 // New validates the configuration and collaborators.
@@ -159,7 +163,7 @@ func newBot(cfg Config, d Deps, clk clock) (*Bot, error) {
 	}
 	b := &Bot{
 		cfg: cfg, api: d.API, socket: d.Socket, brain: d.Brain, store: d.Store, log: d.Log,
-		slots: make(chan struct{}, cfg.MaxInvestigations), threads: map[string]*thread{},
+		slots: make(chan struct{}, cfg.MaxInvestigations), threads: map[string]*thread{}, stopped: make(chan struct{}),
 		pace: newPacer(cfg.PostInterval, clk), metrics: d.Metrics, clock: clk, askers: newPeople(d.API, cfg.Askers, clk.Now),
 	}
 	fixes, err := fixflow.New(fixflow.Deps{
@@ -190,7 +194,17 @@ func (b *Bot) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return b.socket.RunContext(gctx) })
 	g.Go(func() error { return b.loop(gctx) })
+	// Fixes a stopped process left applying are settled and their threads
+	// told, before this process takes decisions on them.
+	b.async(func() {
+		if n, err := b.fixes.Reconcile(gctx); err != nil {
+			b.log.Error("settle interrupted fixes", zap.Error(err))
+		} else if n > 0 {
+			b.log.Info("settled fixes interrupted by a stop", zap.Int("fixes", n))
+		}
+	})
 	err = g.Wait()
+	close(b.stopped)
 	b.workers.Wait()
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil

@@ -103,6 +103,14 @@ func (p slackFixes) Report(ctx context.Context, r fixflow.Record, rep fixflow.Re
 		b.decided(ctx, r, done+" — verification stopped before a result (the fix stays applied)")
 	case fixflow.NotOffered:
 		b.reply(ctx, r.Channel, r.ThreadTS, ":warning: "+inert(rep.Err))
+	case fixflow.Interrupted:
+		// Said at start too, and after a shutdown began: Slack may still
+		// be reached when the decision's context is gone.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		msg := fmt.Sprintf(":warning: Approved by %s; %s", who, inert(rep.Err))
+		b.decided(ctx, r, msg)
+		b.reply(ctx, r.Channel, r.ThreadTS, msg)
 	}
 }
 

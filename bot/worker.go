@@ -69,6 +69,8 @@ func (b *Bot) work(ctx context.Context, key string, t *thread) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-b.stopped:
+			return
 		case j := <-t.jobs:
 			jctx, cancel := context.WithCancel(ctx)
 			b.mu.Lock()

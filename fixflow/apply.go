@@ -9,6 +9,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/internal/safe"
+	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/kube/fixer"
 	"github.com/kubertnetes/kubertnetes/store"
 )
@@ -16,10 +18,15 @@ import (
 // apply applies an approved proposal (its state is Applying) as as, step
 // by step in order, then verifies it. A conflict on the first step brings
 // a fresh preview; a later step that fails, or a failed verification, a
-// rollback proposal of what was applied. Every step is audited, reported
-// and noted.
+// rollback proposal of what was applied; a step whose answer was lost is
+// checked against its object. Every step is audited, reported and noted.
+//
+// Applying, and everything that records and reports its outcome, outlives
+// ctx: a shutdown stops only the verification.
 func (w *Workflow) apply(ctx context.Context, log *zap.Logger, rec Record, user string, as fixer.Identity) {
 	log = log.With(zap.String("as", as.String()))
+	watch := ctx
+	ctx = context.WithoutCancel(ctx)
 	if w.d.Fixer == nil {
 		w.transition(ctx, log, rec, store.Applying, store.Failed, user)
 		w.d.Presenter.Report(ctx, rec, Report{Stage: Failed, By: user, As: as, Err: "kubertnetes has no fixer configured, so nothing was applied."})
@@ -31,9 +38,14 @@ func (w *Workflow) apply(ctx context.Context, log *zap.Logger, rec Record, user 
 	steps := rec.Change.Steps()
 	var applied []fixer.Applied
 	for i, step := range steps {
-		a, err := w.d.Fixer.Apply(ctx, step, as)
+		a, err := w.applyStep(ctx, log, step, as)
+		if errors.Is(err, fixer.ErrOutcomeUnknown) || errors.Is(err, safe.ErrPanic) {
+			log.Warn("the answer to an apply was lost", zap.Int("step", i+1), zap.Error(err))
+			w.interrupted(ctx, log, rec, user, as, i, applied, "The answer to applying it was lost")
+			return
+		}
 		if err != nil {
-			w.failed(ctx, log, rec, user, as, applied, i, err)
+			w.failed(ctx, log, rec, user, as, applied, i, fixer.RedactError(w.d.Redactor, err, step))
 			return
 		}
 		log.Info("fix step applied", zap.Int("step", i+1), zap.Stringer("target", step.Fix.Target), zap.String("resource_version", a.ResourceVersion))
@@ -44,7 +56,21 @@ func (w *Workflow) apply(ctx context.Context, log *zap.Logger, rec Record, user 
 		log.Error("the fix was applied but its state could not be recorded as applied")
 	}
 	w.d.Presenter.Report(ctx, rec, Report{Stage: Applied, By: user, As: as, At: applied[0].At, Applied: applied})
-	w.verify(ctx, log, rec, user, applied)
+	w.verify(watch, log, rec, user, applied)
+}
+
+// applyStep applies one step within the apply timeout. A panic in it
+// counts as a lost answer: it may have come after the request was sent.
+func (w *Workflow) applyStep(ctx context.Context, log *zap.Logger, step kube.Preview, as fixer.Identity) (fixer.Applied, error) {
+	ctx, cancel := context.WithTimeout(ctx, w.r.ApplyTimeout)
+	defer cancel()
+	var a fixer.Applied
+	err := safe.Call(log, "apply "+step.Fix.Target.String(), func() error {
+		var err error
+		a, err = w.d.Fixer.Apply(ctx, step, as)
+		return err
+	})
+	return a, err
 }
 
 // failed reports step i's failure. Nothing was changed when it is the
@@ -83,14 +109,23 @@ func (w *Workflow) verify(ctx context.Context, log *zap.Logger, rec Record, user
 	target := rec.Fix().Target
 	base := Report{By: user, As: applied[0].As, At: applied[0].At, Applied: applied}
 	wctx, cancel := w.d.Watch(ctx)
-	v, err := w.verifyAll(wctx, applied)
+	var v fixer.Verification
+	err := safe.Call(log, "verify "+rec.ID, func() error {
+		var err error
+		v, err = w.verifyAll(wctx, applied)
+		return err
+	})
 	cancel()
 	if err != nil {
-		log.Info("verification stopped", zap.Error(err))
+		stopped := "was stopped before a result"
+		if errors.Is(err, safe.ErrPanic) {
+			stopped = "failed unexpectedly (the details are in the log)"
+		}
+		log.Info("verification "+stopped, zap.Error(err))
 		rep := base
-		rep.Stage, rep.Err = Unverified, "verification was stopped before a result; the fix stays applied"
-		w.d.Presenter.Report(ctx, rec, rep)
-		w.note(ctx, rec, fmt.Sprintf("The user %s approved proposal %s; it was APPLIED to %s; verification was stopped before a result.", w.d.Name(user), rec.ID, target))
+		rep.Stage, rep.Err = Unverified, "verification "+stopped+"; the fix stays applied"
+		w.d.Presenter.Report(context.WithoutCancel(ctx), rec, rep)
+		w.note(ctx, rec, fmt.Sprintf("The user %s approved proposal %s; it was APPLIED to %s; verification %s.", w.d.Name(user), rec.ID, target, stopped))
 		return
 	}
 	summary := v.Summary()
@@ -145,6 +180,8 @@ func (w *Workflow) rollback(ctx context.Context, applied []fixer.Applied, why st
 	if err != nil {
 		return nil, err.Error()
 	}
+	ctx, cancel := context.WithTimeout(ctx, w.r.ApplyTimeout)
+	defer cancel()
 	steps, err := w.d.Fixer.Plan(ctx, fix)
 	if err != nil {
 		return nil, "could not preview the rollback: " + userSafe(w.d.Log, "preview rollback", err)
@@ -155,6 +192,8 @@ func (w *Workflow) rollback(ctx context.Context, applied []fixer.Applied, why st
 
 // freshPreview previews a proposal again against its objects as they are now.
 func (w *Workflow) freshPreview(ctx context.Context, rec Record) (*agent.Proposal, string) {
+	ctx, cancel := context.WithTimeout(ctx, w.r.ApplyTimeout)
+	defer cancel()
 	steps, err := w.d.Fixer.Plan(ctx, rec.Fix())
 	if err != nil {
 		return nil, "I could not preview the fix again: " + userSafe(w.d.Log, "preview again", err)

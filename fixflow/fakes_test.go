@@ -30,6 +30,26 @@ type fakeFixer struct {
 	// until they press Ctrl-C).
 	verifyBlocks bool
 	previews     int
+	// onApply runs as each apply's request is sent (a SIGTERM arriving);
+	// the apply then fails if its context has ended, as a real request does.
+	onApply func()
+	// applyPanics and verifyPanics make those calls panic.
+	applyPanics, verifyPanics bool
+	// outcome is what checking an apply whose answer was lost finds.
+	outcome fixer.Outcome
+	checked int
+}
+
+var _ Checker = (*fakeFixer)(nil)
+
+func (f *fakeFixer) Outcome(context.Context, kube.Preview) (fixer.Outcome, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checked++
+	if f.outcome == 0 {
+		return fixer.OutcomeUnknown, errBoom
+	}
+	return f.outcome, nil
 }
 
 // Plan previews the fix; a ConfigMap's is followed by the restart of the
@@ -49,9 +69,19 @@ func (f *fakeFixer) Plan(_ context.Context, fix kube.Fix) ([]kube.Preview, error
 		ResourceVersion: "7", Diff: "-          value: eighty\n+          value: \"80\"\n", PatchHash: fmt.Sprintf("h%d", f.previews)}}, nil
 }
 
-func (f *fakeFixer) Apply(_ context.Context, p kube.Preview, as fixer.Identity) (fixer.Applied, error) {
+func (f *fakeFixer) Apply(ctx context.Context, p kube.Preview, as fixer.Identity) (fixer.Applied, error) {
+	if f.onApply != nil {
+		f.onApply()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return fixer.Applied{}, fmt.Errorf("patch %s: %w", p.Fix.Target, err)
+	}
+	if f.applyPanics {
+		var m map[string]any
+		m["metadata"] = nil
+	}
 	if f.applyErr != nil {
 		return fixer.Applied{}, f.applyErr
 	}
@@ -73,8 +103,11 @@ func (f *fakeFixer) Verify(ctx context.Context, a fixer.Applied, _ fixer.VerifyO
 		return fixer.Verification{Verified: true, Seen: []string{"configmap/x is at the applied version; kubertnetes has no health signal for ConfigMap objects"}}, nil
 	}
 	f.mu.Lock()
-	blocks, ok := f.verifyBlocks, f.verified
+	blocks, ok, panics := f.verifyBlocks, f.verified, f.verifyPanics
 	f.mu.Unlock()
+	if panics {
+		panic("verify: index out of range [3] with length 3")
+	}
 	if blocks {
 		<-ctx.Done()
 		return fixer.Verification{}, ctx.Err()

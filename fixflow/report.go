@@ -36,6 +36,12 @@ const (
 	// NotOffered: the proposal that should follow (Report.Next) could not
 	// be recorded, so it is not shown (Report.Err says why).
 	NotOffered
+	// Interrupted: the apply's answer was lost (a timeout, a dropped
+	// connection, kubertnetes stopped mid-apply). Report.Err says what is
+	// known: first that the result is unknown and will be checked, then
+	// what checking the object found (applied, not applied, or still
+	// unknown). The proposal's state follows what was found.
+	Interrupted
 )
 
 func (s Stage) String() string {
@@ -58,6 +64,8 @@ func (s Stage) String() string {
 		return "unverified"
 	case NotOffered:
 		return "not offered"
+	case Interrupted:
+		return "interrupted"
 	}
 	return "unknown"
 }

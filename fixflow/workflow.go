@@ -28,6 +28,9 @@ type Store interface {
 	Proposal(ctx context.Context, id string) (store.Proposal, error)
 	SaveProposal(ctx context.Context, p store.Proposal) error
 	Transition(ctx context.Context, id string, from, to store.State, by string) (bool, error)
+	// Proposals lists the proposals in a state: at start, Reconcile
+	// settles those a stopped process left Applying.
+	Proposals(ctx context.Context, state store.State) ([]store.Proposal, error)
 }
 
 // Presenter shows a proposal's life to people; each front end has one.
@@ -74,18 +77,29 @@ type Rules struct {
 	Identities map[string]fixer.Identity
 	// Verify bounds the verification after a fix is applied.
 	Verify fixer.VerifyOptions
+	// ApplyTimeout bounds each step's apply, and the check of one whose
+	// answer was lost (default 60 seconds). An apply is not cancelled with
+	// the decision's context: a shutdown mid-request must not leave
+	// "nothing was changed" said of a change the server made.
+	ApplyTimeout time.Duration
 }
 
 // Deps are the workflow's collaborators.
 type Deps struct {
 	// Fixer is optional: without one, proposals are shown and decided but
-	// an approval applies nothing and says so.
+	// an approval applies nothing and says so. A Fixer that is also a
+	// Checker settles applies whose answer was lost; without, their
+	// outcome is reported unknown.
 	Fixer     Fixer
 	Store     Store
 	Presenter Presenter
 	// Auditor is optional.
 	Auditor fixer.Auditor
-	Log     *zap.Logger
+	// Redactor masks what a failed apply's error echoes (the zero value
+	// masks secrets and hides no marker); the real Fixer's errors are
+	// already masked with the Reader's hidden keys.
+	Redactor kube.Redactor
+	Log      *zap.Logger
 	// Name is how a person is named in what people and the model read
 	// (Slack: "<@U123>"); default the id itself.
 	Name func(user string) string
@@ -135,6 +149,9 @@ func New(d Deps, r Rules) (*Workflow, error) {
 	}
 	if r.TTL <= 0 {
 		r.TTL = 30 * time.Minute
+	}
+	if r.ApplyTimeout <= 0 {
+		r.ApplyTimeout = 60 * time.Second
 	}
 	return &Workflow{d: d, r: r}, nil
 }

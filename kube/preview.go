@@ -21,6 +21,10 @@ type Preview struct {
 	UID types.UID `json:"uid,omitempty"`
 	// ResourceVersion is the target's when previewed (empty for create).
 	ResourceVersion string `json:"resourceVersion"`
+	// Generation is the target's metadata.generation when previewed (0
+	// for kinds without one): it moves only when the spec changes, so an
+	// interrupted apply can be settled on an object whose status churns.
+	Generation int64 `json:"generation,omitempty"`
 	// PatchType is set for patches; delete-pod and create have none.
 	PatchType types.PatchType `json:"patchType,omitempty"`
 	// Patch is the exact payload: the patch, delete-pod's DeleteOptions

@@ -178,6 +178,24 @@ func (b *Bolt) Transition(_ context.Context, id string, from, to State, by strin
 	return moved, nil
 }
 
+// Proposals implements Store. A record that cannot be decoded is skipped:
+// it cannot be in any state.
+func (b *Bolt) Proposals(_ context.Context, state State) ([]Proposal, error) {
+	var out []Proposal
+	err := b.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketProposals).ForEach(func(k, _ []byte) error {
+			if p, err := b.proposal(tx, string(k)); err == nil && p.State == state {
+				out = append(out, p)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s proposals: %w", state, err)
+	}
+	return out, nil
+}
+
 // MarkSeen implements Store.
 func (b *Bolt) MarkSeen(_ context.Context, id string) (bool, error) {
 	first := false

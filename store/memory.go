@@ -112,6 +112,21 @@ func (m *Memory) Transition(_ context.Context, id string, from, to State, by str
 	return true, nil
 }
 
+// Proposals implements Store.
+func (m *Memory) Proposals(_ context.Context, state State) ([]Proposal, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Proposal
+	for id, p := range m.proposals {
+		if p.State == state {
+			if p, err := m.proposalLocked(id); err == nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
+}
+
 // MarkSeen implements Store.
 func (m *Memory) MarkSeen(_ context.Context, id string) (bool, error) {
 	m.mu.Lock()

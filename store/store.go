@@ -23,6 +23,9 @@ const (
 	Applied  State = "applied"
 	Rejected State = "rejected"
 	Failed   State = "failed"
+	// Unknown: the apply's answer was lost and checking the object could
+	// not tell whether the change is in the cluster.
+	Unknown State = "unknown"
 )
 
 // Proposal is a fix awaiting, or past, a human decision.
@@ -53,6 +56,9 @@ type Store interface {
 	// Transition moves a proposal from one state to another atomically and
 	// reports whether it did: a double click finds the state already moved.
 	Transition(ctx context.Context, id string, from, to State, by string) (bool, error)
+	// Proposals returns the proposals in state (within the retention), in
+	// no particular order: at start, those a stopped process left Applying.
+	Proposals(ctx context.Context, state State) ([]Proposal, error)
 	// MarkSeen records an id and reports whether it is the first time.
 	MarkSeen(ctx context.Context, id string) (bool, error)
 }

@@ -278,3 +278,27 @@ func (b *Bolt) size() (conversations, proposals, seen int) {
 	})
 	return conversations, proposals, seen
 }
+
+// At start, the proposals a stopped process left applying are found, and
+// no others (nor expired ones).
+func TestProposalsInAState(t *testing.T) {
+	ctx := context.Background()
+	forEach(t, Retention{Proposals: time.Hour}, func(t *testing.T, s testStore, c *clock) {
+		for _, p := range []Proposal{{ID: "old", State: Applying}, {ID: "a", State: Pending}, {ID: "b", State: Applying}, {ID: "c", State: Applied}} {
+			p.Preview = []byte(`{}`)
+			if err := s.SaveProposal(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			if p.ID == "old" {
+				c.Advance(2 * time.Hour)
+			}
+		}
+		got, err := s.Proposals(ctx, Applying)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].ID != "b" || string(got[0].Preview) != `{}` {
+			t.Errorf("applying = %+v, want only b", got)
+		}
+	})
+}

@@ -104,6 +104,8 @@ func (t *terminalFixes) Report(_ context.Context, r fixflow.Record, rep fixflow.
 		fmt.Fprintln(out, "Verification stopped (the fix stays applied).")
 	case fixflow.NotOffered:
 		fmt.Fprintln(out, rep.Err)
+	case fixflow.Interrupted:
+		fmt.Fprintf(out, "Fix %s: %s\n", r.ID, rep.Err)
 	}
 }
 

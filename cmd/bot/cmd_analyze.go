@@ -50,7 +50,7 @@ func analyze(ctx context.Context, cfg Config, args []string, std stdio) error {
 			return err
 		}
 	} else {
-		writeFindingsText(std.out, findings, scope)
+		writeFindingsText(terminalSafe(std.out), findings, scope)
 	}
 	return aerr
 }

@@ -12,10 +12,12 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/internal/safe"
 )
 
 // ask answers one question and prints any proposal; it applies nothing.
 func ask(ctx context.Context, cfg Config, args []string, std stdio) error {
+	std.out = terminalSafe(std.out)
 	question := strings.TrimSpace(strings.Join(args, " "))
 	if question == "" && !isTerminal(std.in) {
 		b, err := io.ReadAll(io.LimitReader(std.in, 64<<10))
@@ -31,8 +33,10 @@ func ask(ctx context.Context, cfg Config, args []string, std stdio) error {
 	if err != nil {
 		return err
 	}
-	p := &printer{w: std.out, log: newLogger(std.err, cfg.logLevel(zapcore.WarnLevel)), price: cfg.price()}
-	if err := tk.brain.Ask(ctx, &agent.Conversation{}, question, p.event); err != nil {
+	log := newLogger(std.err, cfg.logLevel(zapcore.WarnLevel))
+	p := &printer{w: std.out, log: log, price: cfg.price()}
+	err = safe.Call(log, "investigation", func() error { return tk.brain.Ask(ctx, &agent.Conversation{}, question, p.event) })
+	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return err
 		}

@@ -4,16 +4,19 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"go.uber.org/zap/zapcore"
 	"io"
 	"strings"
 
+	"go.uber.org/zap/zapcore"
+
 	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/internal/safe"
 )
 
 // chat is the interactive terminal front end: questions in, progress,
 // findings and proposals out; a proposal is applied only after "y".
 func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
+	std.out = terminalSafe(std.out)
 	if len(args) > 0 {
 		return usageErrorf("chat takes no arguments; type your questions at its prompt")
 	}
@@ -67,7 +70,10 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 		}
 		qctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
-		go func() { done <- tk.brain.Ask(qctx, conv, q, p.event) }()
+		go func() {
+			// A panic on hostile input fails this question, not the chat.
+			done <- safe.Call(log, "investigation", func() error { return tk.brain.Ask(qctx, conv, q, p.event) })
+		}()
 		select {
 		case err = <-done:
 		case <-std.interrupt:

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -86,22 +88,31 @@ func (p *printer) take() []agent.Proposal {
 	return out
 }
 
-// printProposal shows a proposal: what, why, the risk, and each step's
-// server-side dry-run diff.
+// printProposal shows a proposal: what, each step's server-side dry-run
+// diff, then — below the diff, labelled as such — the model's own words
+// (why, the risk, what to expect), which cannot pass for part of a diff.
 func printProposal(w io.Writer, title string, p agent.Proposal) {
 	fix := p.Preview.Fix
-	fmt.Fprintf(w, "\n%s %s: %s on %s\n  why: %s\n", title, p.ID, fix.Operation, fix.Target, fix.Rationale)
-	if fix.Risk != "" {
-		fmt.Fprintf(w, "  risk: %s\n", fix.Risk)
-	}
+	fmt.Fprintf(w, "\n%s %s: %s on %s\n", title, p.ID, fix.Operation, fix.Target)
 	steps := p.Steps()
 	if len(steps) == 1 {
 		fmt.Fprintf(w, "  server-side dry-run diff:\n%s\n", indent(p.Preview.Diff, "    "))
-		return
+	} else {
+		fmt.Fprintf(w, "  %d steps, approved together and applied in order:\n", len(steps))
+		for i, s := range steps {
+			fmt.Fprintf(w, "  %d. %s on %s\n     server-side dry-run diff:\n%s\n", i+1, s.Fix.Operation, s.Fix.Target, indent(s.Diff, "       "))
+		}
 	}
-	fmt.Fprintf(w, "  %d steps, approved together and applied in order:\n", len(steps))
-	for i, s := range steps {
-		fmt.Fprintf(w, "  %d. %s on %s — %s\n     server-side dry-run diff:\n%s\n", i+1, s.Fix.Operation, s.Fix.Target, s.Fix.Rationale, indent(s.Diff, "       "))
+	fmt.Fprintln(w, "  in the proposer's words (not checked by kubertnetes):")
+	for _, l := range []struct{ label, text string }{{"why", fix.Rationale}, {"risk", fix.Risk}, {"expected", fix.Expected}} {
+		if l.text != "" {
+			fmt.Fprintf(w, "    %s: %s\n", l.label, indent(l.text, "      ")[6:])
+		}
+	}
+	for i, s := range steps[1:] {
+		if s.Fix.Rationale != "" {
+			fmt.Fprintf(w, "    step %d: %s\n", i+2, s.Fix.Rationale)
+		}
 	}
 }
 
@@ -111,4 +122,41 @@ func indent(s, prefix string) string {
 		lines[i] = prefix + l
 	}
 	return strings.Join(lines, "\n")
+}
+
+// terminalSafe returns w made safe for a terminal: everything written to it
+// passes through sanitize. The terminal front ends write all output
+// through it, so that no cluster or model string (a pod's log line, an
+// object's field, a diff, an answer) can drive the terminal.
+func terminalSafe(w io.Writer) io.Writer { return sanitizing{w} }
+
+type sanitizing struct{ w io.Writer }
+
+func (s sanitizing) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(s.w, sanitize(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// escapeSeq matches the terminal escape sequences: CSI (cursor moves,
+// ESC[2J clears the screen), OSC (ESC]52 writes the clipboard, ESC]8 makes
+// links; ended by BEL or ST), DCS/SOS/PM/APC strings, and two-byte escapes.
+var escapeSeq = regexp.MustCompile(`\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -~]?`)
+
+// sanitize removes terminal escape sequences and every control character
+// but newline and tab: C0 (carriage return, which overwrites a line,
+// included), DEL, C1 (U+0080–U+009F, which some terminals read as CSI) and
+// bytes that are not UTF-8.
+func sanitize(s string) string {
+	s = escapeSeq.ReplaceAllString(s, "")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n', r == '\t':
+			return r
+		case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f, r == utf8.RuneError:
+			return -1
+		}
+		return r
+	}, s)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"time"
 
@@ -26,6 +28,11 @@ var ErrConflict = errors.New("the object changed since this fix was previewed; n
 // was attempted as; nothing was changed.
 var ErrForbidden = errors.New("the cluster's RBAC refused it")
 
+// ErrOutcomeUnknown means the write was sent but its answer was lost (a
+// timeout, a dropped connection): the change may or may not be in the
+// cluster. Fixer.Outcome settles it by reading the object.
+var ErrOutcomeUnknown = errors.New("the request was sent but its answer was lost, so whether it was applied is unknown")
+
 // Applied reports a successful apply: what was applied, as whom, and the
 // object before and after, for verification, rollback and the audit.
 type Applied struct {
@@ -43,7 +50,10 @@ type Applied struct {
 // Identity is the Fixer's own). It refuses a tampered preview and one the
 // policy no longer allows (the content rules on a fresh dry run); if the object changed since the preview the
 // API server refuses it (ErrConflict), and if as may not make the change,
-// RBAC does (ErrForbidden). Either way nothing is changed.
+// RBAC does (ErrForbidden). Either way nothing is changed. A write whose
+// answer was lost is ErrOutcomeUnknown. An error's text has passed the
+// redactor, with the values the change or the object hold under secret
+// names masked: admission webhooks echo them.
 func (f *Fixer) Apply(ctx context.Context, p kube.Preview, as Identity) (Applied, error) {
 	t := p.Fix.Target
 	if hash(p.Patch) != p.PatchHash {
@@ -67,7 +77,7 @@ func (f *Fixer) Apply(ctx context.Context, p kube.Preview, as Identity) (Applied
 		a, err = f.applyPatch(ctx, p, dyn)
 	}
 	if err != nil {
-		return Applied{}, applyErr(t, as, err)
+		return Applied{}, RedactError(f.redact, applyErr(t, as, err), p, a.Before)
 	}
 	a.Preview, a.As, a.At = p, as, f.now()
 	return a, nil
@@ -83,7 +93,7 @@ func (f *Fixer) applyPatch(ctx context.Context, p kube.Preview, dyn dynamic.Inte
 		return Applied{}, err
 	}
 	if before.GetResourceVersion() != p.ResourceVersion || before.GetUID() != p.UID {
-		return Applied{}, ErrConflict
+		return Applied{Before: before}, ErrConflict
 	}
 	// The content policy again, on a fresh dry run of exactly what is
 	// about to be written (admission may mutate differently now).
@@ -96,7 +106,7 @@ func (f *Fixer) applyPatch(ctx context.Context, p kube.Preview, dyn dynamic.Inte
 	}
 	after, err := resource(dyn, p).Patch(ctx, name, p.PatchType, p.Patch, metav1.PatchOptions{FieldManager: FieldManager})
 	if err != nil {
-		return Applied{}, err
+		return Applied{Before: before}, sent(err)
 	}
 	return Applied{UID: after.GetUID(), ResourceVersion: after.GetResourceVersion(), Before: before, After: after}, nil
 }
@@ -114,7 +124,7 @@ func (f *Fixer) applyDelete(ctx context.Context, p kube.Preview, dyn dynamic.Int
 		return Applied{}, err
 	}
 	if err := resource(dyn, p).Delete(ctx, p.Fix.Target.Name, opts); err != nil {
-		return Applied{}, err
+		return Applied{Before: before}, sent(err)
 	}
 	return Applied{UID: *opts.Preconditions.UID, ResourceVersion: *opts.Preconditions.ResourceVersion, Before: before}, nil
 }
@@ -141,7 +151,7 @@ func (f *Fixer) applyCreate(ctx context.Context, p kube.Preview, dyn dynamic.Int
 	}
 	after, err := create(obj, nil)
 	if err != nil {
-		return Applied{}, err
+		return Applied{}, sent(err)
 	}
 	return Applied{UID: after.GetUID(), ResourceVersion: after.GetResourceVersion(), After: after}, nil
 }
@@ -149,6 +159,8 @@ func (f *Fixer) applyCreate(ctx context.Context, p kube.Preview, dyn dynamic.Int
 // applyErr words a failed apply for the person who approved it.
 func applyErr(t kube.Target, as Identity, err error) error {
 	switch {
+	case lostAnswer(err):
+		return fmt.Errorf("apply %s as %s: %w: %w", t, as, ErrOutcomeUnknown, err)
 	case errors.Is(err, ErrConflict), apierrors.IsConflict(err), isFailedTest(err):
 		return fmt.Errorf("apply %s: %w", t, ErrConflict)
 	case apierrors.IsForbidden(err):
@@ -163,4 +175,25 @@ func applyErr(t kube.Target, as Identity, err error) error {
 // isFailedTest recognises a JSON patch whose resourceVersion "test" failed.
 func isFailedTest(err error) bool {
 	return err != nil && apierrors.IsInvalid(err) && strings.Contains(err.Error(), "test operation")
+}
+
+// sentError is the error of a write request itself: unlike a failed read
+// before it, the request may have reached the API server.
+type sentError struct{ err error }
+
+func (e *sentError) Error() string { return e.err.Error() }
+func (e *sentError) Unwrap() error { return e.err }
+
+func sent(err error) error { return &sentError{err: err} }
+
+// lostAnswer reports a write that was sent and got no answer: a timeout,
+// a cancelled request, a dropped connection.
+func lostAnswer(err error) bool {
+	if _, ok := errors.AsType[*sentError](err); !ok {
+		return false
+	}
+	_, netErr := errors.AsType[net.Error](err)
+	return netErr || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err)
 }

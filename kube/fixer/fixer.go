@@ -93,8 +93,17 @@ func resource(dyn dynamic.Interface, p kube.Preview) dynamic.ResourceInterface {
 
 // Preview validates the fix, checks the policy, compiles the fix against
 // the live object, runs it as a server-side dry run and diffs before and
-// after. Nothing is changed.
+// after. Nothing is changed. An error's text is redacted as Apply's is:
+// the dry run's admission webhooks echo values too.
 func (f *Fixer) Preview(ctx context.Context, fix kube.Fix) (*kube.Preview, error) {
+	p, err := f.preview(ctx, fix)
+	if err != nil {
+		return nil, RedactError(f.redact, err, kube.Preview{Fix: fix})
+	}
+	return p, nil
+}
+
+func (f *Fixer) preview(ctx context.Context, fix kube.Fix) (*kube.Preview, error) {
 	if err := fix.Validate(); err != nil {
 		return nil, err
 	}
@@ -160,7 +169,7 @@ func (f *Fixer) previewPatch(ctx context.Context, p *kube.Preview) error {
 	if p.Diff == "" {
 		return fmt.Errorf("the fix for %s changes nothing: the object already looks like that", fix.Target)
 	}
-	p.UID, p.ResourceVersion, p.PatchType, p.Patch = cur.GetUID(), cur.GetResourceVersion(), pt, patch
+	p.UID, p.ResourceVersion, p.Generation, p.PatchType, p.Patch = cur.GetUID(), cur.GetResourceVersion(), cur.GetGeneration(), pt, patch
 	return nil
 }
 
