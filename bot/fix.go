@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -25,13 +26,14 @@ var _ fixflow.Presenter = slackFixes{}
 // Offer posts the proposal's whole diff and then its buttons; clicks name
 // their message themselves, so its ts need not be recorded. A proposal
 // whose diff is too large to read in Slack is not offered: the thread and
-// the model are told why, and no buttons are ever shown for it.
+// the model are told why, no buttons are ever shown for it, and the
+// workflow withdraws it.
 func (p slackFixes) Offer(ctx context.Context, r fixflow.Record) error {
 	view, err := renderProposal(r.Change)
 	if err != nil {
 		p.b.reply(ctx, r.Channel, r.ThreadTS, fmt.Sprintf(":no_entry_sign: I did not offer proposal %s: %v. Nothing was changed, and it cannot be approved.", r.ID, err))
 		p.Note(ctx, r.Conversation, fmt.Sprintf("Proposal %s was not offered and cannot be approved: %v.", r.ID, err))
-		return nil
+		return fmt.Errorf("%w: %w", fixflow.ErrNotShown, err)
 	}
 	// Every part of the diff is posted before the buttons: if one cannot
 	// be, the buttons are not offered.
@@ -146,9 +148,13 @@ func (a countingAuditor) Record(ctx context.Context, r fixflow.AuditRecord) {
 // propose offers a proposal the agent made in its thread.
 func (b *Bot) propose(ctx context.Context, key string, j job, p agent.Proposal) {
 	at := fixflow.Place{Conversation: key, Channel: j.channel, Thread: j.root, Requester: j.user}
-	if err := b.fixes.Propose(ctx, at, p); err != nil {
+	err := b.fixes.Propose(ctx, at, p)
+	switch {
+	case errors.Is(err, fixflow.ErrNotShown):
+		b.log.Info("proposal not offered", zap.String("proposal", p.ID), zap.Error(err))
+	case err != nil:
 		b.log.Error("offer proposal", zap.String("proposal", p.ID), zap.Error(err))
-		b.reply(ctx, j.channel, j.root, fmt.Sprintf(":warning: I could not record proposal %s, so it cannot be approved. Ask me again in a moment.", p.ID))
+		b.reply(ctx, j.channel, j.root, fmt.Sprintf(":warning: I could not record or show proposal %s, so it cannot be approved. Ask me again in a moment.", p.ID))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kubertnetes/kubertnetes/agent"
+	"github.com/kubertnetes/kubertnetes/store"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
 )
 
@@ -151,6 +152,10 @@ func TestTooLargeAProposalIsNotOffered(t *testing.T) {
 	conv, err := h.store.Conversation(context.Background(), conversationKey("C1", root))
 	if err != nil || !strings.Contains(string(conv), "fix-huge was not offered and cannot be approved: the change is too large to review in Slack: split it") {
 		t.Errorf("the model was not told the proposal was refused (err %v): %s", err, conv)
+	}
+	// Withdrawn, not left pending: nothing can approve what nobody saw.
+	if rec, err := h.store.Proposal(context.Background(), "fix-huge"); err != nil || rec.State != store.Rejected {
+		t.Errorf("the proposal not shown is %q (err %v), want withdrawn (rejected)", rec.State, err)
 	}
 }
 

@@ -37,7 +37,9 @@ type Store interface {
 type Presenter interface {
 	// Offer shows a new proposal with a way to approve or reject it. The
 	// proposal is recorded before Offer is called, so a decision can never
-	// find it missing.
+	// find it missing. An error withdraws it (it can no longer be
+	// approved); an error wrapping ErrNotShown means Offer already told
+	// the people and the model why.
 	Offer(ctx context.Context, r Record) error
 	// Report tells everyone who follows the proposal what happened to it.
 	Report(ctx context.Context, r Record, rep Report)
@@ -219,6 +221,8 @@ func (w *Workflow) propose(ctx context.Context, at Place, p agent.Proposal, orig
 	}
 	w.audit(ctx, fixer.FixProposed, rec, rec.Change.Preview, "", fixer.Identity{}, "awaiting approval", "")
 	if err := w.d.Presenter.Offer(ctx, rec); err != nil {
+		// Never left pending: what nobody could see cannot be approved.
+		w.transition(ctx, w.d.Log, rec, store.Pending, store.Rejected, Withdrawn)
 		return fmt.Errorf("show proposal %s: %w", p.ID, err)
 	}
 	return nil
@@ -241,3 +245,11 @@ func (w *Workflow) load(ctx context.Context, id string) (Record, error) {
 func (r Record) place() Place {
 	return Place{Conversation: r.Conversation, Channel: r.Channel, Thread: r.ThreadTS, Requester: r.Requester}
 }
+
+// ErrNotShown is wrapped by a Presenter's Offer error when it showed
+// people and the model why a proposal was not offered (too large to
+// review, say): nothing more needs saying.
+var ErrNotShown = errors.New("proposal not shown")
+
+// Withdrawn is who rejects a proposal that could not be shown.
+const Withdrawn = "kubertnetes (not shown)"
