@@ -1,10 +1,13 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // kubeconfig writes a kubeconfig whose current context is current, one
@@ -87,5 +90,33 @@ func TestLoadClusterFromTheSettingsOnly(t *testing.T) {
 				t.Errorf("cluster %s at %s, want %s at %s", cl.context, cl.config.Host, tt.context, tt.host)
 			}
 		})
+	}
+}
+
+// A Slack API that accepts the request and never answers fails the call
+// after the client's timeout; nothing waits for ever.
+func TestSlackCallsTimeOut(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	api := slackClient(Config{SlackBotToken: "xoxb-test", SlackAPIURL: srv.URL + "/"}, 200*time.Millisecond)
+	done := make(chan error, 1)
+	go func() {
+		_, err := api.AuthTest() // no context: only the client's timeout can end it
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "Timeout") {
+			t.Fatalf("AuthTest err = %v, want a client timeout", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("still waiting for a Slack API that never answers")
 	}
 }

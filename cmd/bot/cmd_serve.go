@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -17,6 +19,17 @@ import (
 )
 
 // serve runs the Slack bot until ctx ends.
+// slackTimeout bounds one Slack Web API call.
+const slackTimeout = 30 * time.Second
+
+// slackClient is the Slack Web API client. slack-go's default HTTP client
+// has no timeout: a call that never answers would hold a thread's worker
+// (and whatever waits on it) for ever.
+func slackClient(cfg Config, timeout time.Duration) *slack.Client {
+	return slack.New(cfg.SlackBotToken, slack.OptionAppLevelToken(cfg.SlackAppToken), slack.OptionAPIURL(cfg.SlackAPIURL),
+		slack.OptionHTTPClient(&http.Client{Timeout: timeout}))
+}
+
 func serve(ctx context.Context, cfg Config, io stdio) error {
 	if err := cfg.requireSlack(); err != nil {
 		return err
@@ -49,7 +62,7 @@ func serve(ctx context.Context, cfg Config, io stdio) error {
 	if err != nil {
 		return configErrorf("%v", err)
 	}
-	api := slack.New(cfg.SlackBotToken, slack.OptionAppLevelToken(cfg.SlackAppToken), slack.OptionAPIURL(cfg.SlackAPIURL))
+	api := slackClient(cfg, slackTimeout)
 	sock := socketmode.New(api)
 	audit, err := tk.auditor(log)
 	if err != nil {
