@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sashabaranov/go-openai"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/kubertnetes/kubertnetes/kube"
 	"github.com/kubertnetes/kubertnetes/tokens"
@@ -41,6 +42,15 @@ type LoopOptions struct {
 	RetryBackoff time.Duration
 	// Runbooks to follow; nil means the built-in ones.
 	Runbooks *Runbooks
+	// ToolConcurrency bounds the tool calls running at once across every
+	// investigation the Loop serves (default 4): a model asking for many
+	// sweeps at once, or many threads at once, cannot multiply the memory
+	// and API load. The others wait their turn.
+	ToolConcurrency int
+	// TurnToolCalls bounds the tool calls one model turn may ask for
+	// (default 16); the extra calls are not run and their results tell the
+	// model to ask for fewer at once.
+	TurnToolCalls int
 }
 
 func (o *LoopOptions) defaults() error {
@@ -58,6 +68,8 @@ func (o *LoopOptions) defaults() error {
 	set(&o.ThreadTokens, 1_000_000)
 	set(&o.KeepTurns, 1)
 	set(&o.Retries, 4)
+	set(&o.ToolConcurrency, 4)
+	set(&o.TurnToolCalls, 16)
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Minute
 	}
@@ -82,6 +94,8 @@ type Loop struct {
 	opts  LoopOptions
 	red   kube.Redactor
 	count *tokens.Counter
+	// running holds one unit per tool call running, of ToolConcurrency.
+	running *semaphore.Weighted
 }
 
 var _ Brain = (*Loop)(nil)
@@ -109,6 +123,8 @@ func NewLoop(llm LLM, r Cluster, previewer Previewer, opts LoopOptions) (*Loop, 
 		opts:  opts,
 		red:   r.Redactor(),
 		count: tokens.New(),
+
+		running: semaphore.NewWeighted(int64(opts.ToolConcurrency)),
 	}, nil
 }
 

@@ -11,13 +11,19 @@ import (
 	"github.com/sashabaranov/go-openai"
 )
 
-// runTools runs one turn's tool calls concurrently and returns their result
-// messages in the order the model asked for them.
+// runTools runs one turn's tool calls concurrently, at most TurnToolCalls
+// of them (the rest answer that they were not run), and returns their
+// result messages in the order the model asked for them.
 func (l *Loop) runTools(ctx context.Context, calls []openai.ToolCall, seen map[string]string, emit func(Event)) []openai.ChatCompletionMessage {
 	out := make([]openai.ChatCompletionMessage, len(calls))
 	var mu sync.Mutex // guards seen and serialises emit
 	var wg sync.WaitGroup
 	for i, call := range calls {
+		if i >= l.opts.TurnToolCalls {
+			out[i] = openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: call.ID, Name: call.Function.Name,
+				Content: fmt.Sprintf("error: not run: you asked for %d tool calls at once and at most %d run in one turn. Ask again for at most %d, the most useful first.", len(calls), l.opts.TurnToolCalls, l.opts.TurnToolCalls)}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -66,6 +72,11 @@ func (l *Loop) runTool(ctx context.Context, name, rawArgs string, seen map[strin
 		return "You already made this exact call; its result was:\n" + earlier + "\nUse it instead of repeating the call, or try something different."
 	}
 	target := tool.Target(args)
+	// Wait for a turn among every investigation's tool calls.
+	if err := l.running.Acquire(ctx, 1); err != nil {
+		return fmt.Sprintf("error: not run: the investigation ended while the %s call waited for its turn (%v)", name, err)
+	}
+	defer l.running.Release(1)
 	locked(Progress{Tool: tool.Name(), Target: target})
 	start := time.Now()
 	res, err := tool.Run(ctx, args)

@@ -16,6 +16,9 @@ var subresources = map[string]bool{"log": true, "status": true, "exec": true, "s
 // something (a SelfSubjectAccessReview), so "forbidden" can be told apart
 // from "absent". resource may be "pods", "deploy/web" or "pods/log".
 func (r *Reader) CanI(ctx context.Context, verb, resource, namespace string) (string, error) {
+	if err := validNamespace(namespace); err != nil {
+		return "", err
+	}
 	if verb == "" || resource == "" {
 		return "", fmt.Errorf("auth can-i needs a verb and a resource, e.g. list pods")
 	}

@@ -2,10 +2,12 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/version"
 )
 
 // mutating are kubectl verbs that change the cluster (or reach into
@@ -41,6 +43,9 @@ func (r *Reader) Command(ctx context.Context, line string) (string, error) {
 	f := commandFlags{}
 	f.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return "", fmt.Errorf("kubectl %s: %w", verb, err)
+	}
+	if err := validNamespace(f.namespace); err != nil {
 		return "", fmt.Errorf("kubectl %s: %w", verb, err)
 	}
 	pos := fs.Args()
@@ -116,6 +121,9 @@ func (r *Reader) cmdGet(ctx context.Context, f commandFlags, pos []string) (stri
 	if strings.Contains(kind, ",") {
 		return "", fmt.Errorf("get one resource type at a time (got %q)", kind)
 	}
+	if err := validName(name); err != nil {
+		return "", fmt.Errorf("kubectl get: %w", err)
+	}
 	req.Resource, req.Name = kind, name
 	out, err := r.Get(ctx, req)
 	if err == nil && name == "" && (f.output == "yaml" || f.output == "json") {
@@ -125,11 +133,12 @@ func (r *Reader) cmdGet(ctx context.Context, f commandFlags, pos []string) (stri
 }
 
 func (r *Reader) serverVersion(ctx context.Context) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
-	v, err := r.core.Discovery().ServerVersion()
+	raw, err := r.core.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
 	if err != nil {
+		return "", fmt.Errorf("server version: %w", err)
+	}
+	var v version.Info
+	if err := json.Unmarshal(raw, &v); err != nil {
 		return "", fmt.Errorf("server version: %w", err)
 	}
 	return fmt.Sprintf("Kubernetes control plane at %s, version %s", r.cfg.Host, v.GitVersion), nil

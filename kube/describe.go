@@ -9,6 +9,9 @@ import (
 
 // Describe returns the exact text of `kubectl describe`, redacted.
 func (r *Reader) Describe(ctx context.Context, resource, namespace, name string) (string, error) {
+	if err := validRef(namespace, name); err != nil {
+		return "", err
+	}
 	m, err := r.mapping(resource)
 	if err != nil {
 		return "", err
@@ -20,20 +23,21 @@ func (r *Reader) Describe(ctx context.Context, resource, namespace, name string)
 	if m.Scope.Name() != "namespace" {
 		ns = ""
 	}
-	d, ok := describe.DescriberFor(m.GroupVersionKind.GroupKind(), r.cfg)
+	// kubectl's describers take no context: their clients are built from a
+	// config whose requests run under ctx (and the config's timeout).
+	cfg := boundTo(ctx, r.cfg)
+	d, ok := describe.DescriberFor(m.GroupVersionKind.GroupKind(), cfg)
 	if !ok {
-		d, ok = describe.GenericDescriberFor(m, r.cfg)
+		d, ok = describe.GenericDescriberFor(m, cfg)
 		if !ok {
 			return "", fmt.Errorf("no describer for %s", m.GroupVersionKind.Kind)
 		}
 	}
-	// kubectl's describers take no context; a cancelled ctx is still honoured
-	// by checking it before the (bounded, single-object) calls.
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
 	out, err := d.Describe(ns, name, describe.DescriberSettings{ShowEvents: true, ChunkSize: 500})
 	if err != nil {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("describe %s %q: %w", m.Resource.Resource, name, context.Cause(ctx))
+		}
 		return "", ReadError(err, m.Resource.Resource, ns, name)
 	}
 	return r.redact.Text(out), nil

@@ -1,8 +1,10 @@
 package kube
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -31,6 +33,9 @@ func (r *Reader) Logs(ctx context.Context, req LogsRequest) (string, error) {
 	if req.Namespace == "" {
 		return "", fmt.Errorf("logs need a namespace")
 	}
+	if err := validNamespace(req.Namespace); err != nil {
+		return "", err
+	}
 	var grep *regexp.Regexp
 	if req.Grep != "" {
 		re, err := regexp.Compile("(?i)" + req.Grep)
@@ -53,18 +58,15 @@ func (r *Reader) Logs(ctx context.Context, req LogsRequest) (string, error) {
 			note += fmt.Sprintf("Defaulted container %q out of: %s\n", container, containerNames(pod))
 		}
 	}
-	opts := &corev1.PodLogOptions{Container: container, Previous: req.Previous}
-	if req.Tail > 0 {
-		opts.TailLines = &req.Tail
-	}
+	opts := corev1.PodLogOptions{Container: container, Previous: req.Previous}
 	if req.SinceSeconds > 0 {
 		opts.SinceSeconds = &req.SinceSeconds
 	}
-	raw, err := r.core.CoreV1().Pods(pod.Namespace).GetLogs(pod.Name, opts).DoRaw(ctx)
+	text, readNote, err := r.readLog(ctx, pod, opts, req.Tail)
 	if err != nil {
 		return "", fmt.Errorf("logs of %s/%s container %q%s: %w", pod.Namespace, pod.Name, container, previousNote(req.Previous), ReadError(err, "pods/log", pod.Namespace, pod.Name))
 	}
-	text := string(raw)
+	note += readNote
 	if grep != nil {
 		var kept []string
 		for _, l := range strings.Split(text, "\n") {
@@ -94,6 +96,61 @@ func (r *Reader) Logs(ctx context.Context, req LogsRequest) (string, error) {
 	return note + r.redact.Text(text), nil
 }
 
+// What one logs call reads from the kubelet, before grep and the answer's
+// cap (LogsRequest.MaxBytes): at most the newest LogReadLines lines, and of
+// those at most LogReadBytes. A huge log is never read whole.
+const (
+	LogReadBytes = 2 << 20
+	LogReadLines = 10_000
+)
+
+// readLog reads the newest lines of a container's log, at most tail of them
+// (LogReadLines when tail is 0) and at most LogReadBytes. The kubelet
+// returns the last tail lines cut at LimitBytes, which drops the newest
+// ones when they do not fit: then it asks again for fewer lines. note says
+// what was left unread.
+func (r *Reader) readLog(ctx context.Context, pod *corev1.Pod, opts corev1.PodLogOptions, want int64) (text, note string, err error) {
+	tail := want
+	if tail <= 0 || tail > LogReadLines {
+		tail = LogReadLines
+	}
+	limit := int64(LogReadBytes)
+	opts.LimitBytes = &limit
+	for attempt := 0; ; attempt++ {
+		opts.TailLines = &tail
+		raw, err := r.streamLog(ctx, pod, &opts, limit)
+		if err != nil {
+			return "", "", err
+		}
+		lines := int64(bytes.Count(raw, []byte("\n")))
+		fits := int64(len(raw)) < limit
+		switch {
+		case fits && lines >= tail && (want <= 0 || tail < want):
+			return string(raw), fmt.Sprintf("[only the newest %d lines were read (one call reads at most %d lines and %d MiB); narrow with since or grep]\n", tail, LogReadLines, LogReadBytes>>20), nil
+		case fits:
+			return string(raw), "", nil
+		case lines < 2 || attempt == 3:
+			return string(raw), fmt.Sprintf("[the log was cut after %d MiB: its newest lines may be missing; narrow with tail, since or grep]\n", LogReadBytes>>20), nil
+		}
+		tail = lines * 3 / 4 // fewer lines than filled limit: the newest fit
+	}
+}
+
+// streamLog reads at most limit bytes of one container's log, even from a
+// server that ignores LimitBytes.
+func (r *Reader) streamLog(ctx context.Context, pod *corev1.Pod, opts *corev1.PodLogOptions, limit int64) ([]byte, error) {
+	rc, err := r.core.CoreV1().Pods(pod.Namespace).GetLogs(pod.Name, opts).Stream(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	raw, err := io.ReadAll(io.LimitReader(rc, limit))
+	if err != nil {
+		return nil, fmt.Errorf("read log: %w", err)
+	}
+	return raw, nil
+}
+
 func previousNote(prev bool) string {
 	if prev {
 		return " (previous)"
@@ -118,6 +175,9 @@ func (r *Reader) logsPod(ctx context.Context, ns, ref string) (*corev1.Pod, stri
 	}
 	if name == "" {
 		return nil, "", fmt.Errorf("logs need a pod name (or deployment/NAME)")
+	}
+	if err := validName(name); err != nil {
+		return nil, "", err
 	}
 	switch strings.ToLower(kind) {
 	case "pod", "pods", "po":

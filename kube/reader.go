@@ -49,6 +49,9 @@ type Reader struct {
 	resolve  *Resolver
 	redact   Redactor
 	logBytes int
+	// eventPage and maxEvents bound an events read: listPageSize a
+	// request, MaxEvents kept (tests make them small).
+	eventPage, maxEvents int
 }
 
 // NewReader builds a Reader over cfg. It does not contact the cluster.
@@ -101,14 +104,21 @@ func NewReader(cfg *rest.Config, opts ReaderOptions) (*Reader, error) {
 		resolve:  NewResolver(cached, opts.Hidden),
 		redact:   Redactor{HiddenKeys: opts.Hidden.KeyPrefixes},
 		logBytes: opts.LogBytes,
+
+		eventPage: listPageSize,
+		maxEvents: MaxEvents,
 	}, nil
 }
 
-// WithClientDefaults copies cfg with a user agent and a client-side rate
-// limit sized for investigations: client-go's default (5 QPS, burst 10)
-// throttled a single question to ~1 s once a few analyzer sweeps had run.
+// WithClientDefaults copies cfg with a user agent, a request timeout
+// (ClientTimeout, unless cfg sets one) and a client-side rate limit sized
+// for investigations: client-go's default (5 QPS, burst 10) throttled a
+// single question to ~1 s once a few analyzer sweeps had run.
 func WithClientDefaults(cfg *rest.Config, agent string) *rest.Config {
 	cfg = rest.CopyConfig(cfg)
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = ClientTimeout
+	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = agent
 	}

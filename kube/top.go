@@ -31,6 +31,9 @@ type metricsList struct {
 // Top shows CPU and memory use of pods (in a namespace, or all) or nodes,
 // like `kubectl top`, from metrics.k8s.io when the cluster serves it.
 func (r *Reader) Top(ctx context.Context, what, namespace string) (string, error) {
+	if err := validNamespace(namespace); err != nil {
+		return "", err
+	}
 	what = strings.ToLower(what)
 	switch what {
 	case "pod", "pods", "po":

@@ -3,6 +3,7 @@ package analyze
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -60,7 +61,7 @@ func (pvcAnalyzer) Analyze(ctx context.Context, src Source, s Scope) ([]kube.Fin
 	if err != nil && !skipForbidden(err, s) {
 		return nil, err
 	}
-	events, err := src.EventList(ctx, kube.EventsRequest{Namespace: s.Namespace, Kind: "PersistentVolumeClaim"})
+	events, err := claimEvents(ctx, src, s.Namespace, pending)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +94,36 @@ func (pvcAnalyzer) Analyze(ctx context.Context, src Source, s Scope) ([]kube.Fin
 		if f, ok := checkPendingPVC(pvc, w); ok {
 			out = append(out, f)
 		}
+	}
+	return out, nil
+}
+
+// claimNamespaces is how many namespaces with pending claims are read one
+// by one; more, and the claims' events are read cluster-wide (paged and
+// capped by the Source like every events read).
+const claimNamespaces = 10
+
+// claimEvents reads the PersistentVolumeClaim events of the namespaces the
+// pending claims are in, not of every namespace.
+func claimEvents(ctx context.Context, src Source, ns string, pending []*corev1.PersistentVolumeClaim) ([]corev1.Event, error) {
+	req := kube.EventsRequest{Namespace: ns, Kind: "PersistentVolumeClaim"}
+	var spaces []string
+	for _, pvc := range pending {
+		if !slices.Contains(spaces, pvc.Namespace) {
+			spaces = append(spaces, pvc.Namespace)
+		}
+	}
+	if ns != "" || len(spaces) > claimNamespaces {
+		return src.EventList(ctx, req)
+	}
+	var out []corev1.Event
+	for _, n := range spaces {
+		req.Namespace = n
+		evs, err := src.EventList(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, evs...)
 	}
 	return out, nil
 }
