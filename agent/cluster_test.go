@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 	"k8s.io/client-go/rest"
 
 	"github.com/kubertnetes/kubertnetes/internal/openaitest"
@@ -79,7 +81,7 @@ var describeDeployment = func() string {
 type panickyCluster struct{ fakeCluster }
 
 func (*panickyCluster) Get(context.Context, kube.GetRequest) (string, error) {
-	panic("nil map in a hostile object")
+	panic("nil map in a hostile object with password=hunter2")
 }
 
 func TestAToolThatPanicsFailsThatCallNotTheProcess(t *testing.T) {
@@ -90,12 +92,19 @@ func TestAToolThatPanicsFailsThatCallNotTheProcess(t *testing.T) {
 	)
 	c := &panickyCluster{fakeCluster{text: "Name: web"}}
 	rec := &recorder{}
-	if err := newTestLoop(t, llm, c, nil, LoopOptions{}).Ask(t.Context(), &Conversation{}, "what is wrong in shop?", rec.emit); err != nil {
+	core, logs := observer.New(zap.ErrorLevel)
+	if err := newTestLoop(t, llm, c, nil, LoopOptions{Log: zap.New(core)}).Ask(t.Context(), &Conversation{}, "what is wrong in shop?", rec.emit); err != nil {
 		t.Fatal(err)
 	}
 	results := llm.Requests()[1].ToolResults()
 	if len(results) != 2 || !strings.Contains(results[0].Content, "the get tool failed unexpectedly") || !strings.Contains(results[1].Content, "Name: web") {
 		t.Errorf("tool results = %+v, want get's failure and describe's output", results)
+	}
+	if strings.Contains(results[0].Content, "hunter2") {
+		t.Errorf("the panic's secret reached the model: %s", results[0].Content)
+	}
+	if e := logs.All(); len(e) != 1 || !strings.Contains(e[0].ContextMap()["stack"].(string), "panickyCluster") || strings.Contains(e[0].ContextMap()["panic"].(string), "hunter2") {
+		t.Errorf("the panic was not logged with its stack, redacted: %+v", e)
 	}
 	if got := rec.answer(t).Text; got != "The get tool failed; describe worked." {
 		t.Errorf("answer = %q", got)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sashabaranov/go-openai"
+	"go.uber.org/zap"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/kubertnetes/kubertnetes/kube"
@@ -42,6 +43,9 @@ type LoopOptions struct {
 	RetryBackoff time.Duration
 	// Runbooks to follow; nil means the built-in ones.
 	Runbooks *Runbooks
+	// Log records what the model never sees: a tool's panic and its stack
+	// (default: nothing).
+	Log *zap.Logger
 	// ToolConcurrency bounds the tool calls running at once across every
 	// investigation the Loop serves (default 4): a model asking for many
 	// sweeps at once, or many threads at once, cannot multiply the memory
@@ -61,6 +65,9 @@ func (o *LoopOptions) defaults() error {
 		if *v == 0 {
 			*v = d
 		}
+	}
+	if o.Log == nil {
+		o.Log = zap.NewNop()
 	}
 	set(&o.MaxSteps, 12)
 	set(&o.ToolTokens, 2000)

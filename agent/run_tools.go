@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/sashabaranov/go-openai"
+
+	"github.com/kubertnetes/kubertnetes/internal/safe"
 )
 
 // runTools runs one turn's tool calls concurrently, at most TurnToolCalls
@@ -29,13 +31,15 @@ func (l *Loop) runTools(ctx context.Context, calls []openai.ToolCall, seen map[s
 			defer wg.Done()
 			out[i] = openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: call.ID, Name: call.Function.Name}
 			// A tool that panics on hostile input (a model's arguments, a
-			// cluster object) fails that call, never the process.
-			defer func() {
-				if r := recover(); r != nil {
-					out[i].Content = fmt.Sprintf("error: the %s tool failed unexpectedly (%v); try another tool or other arguments", call.Function.Name, r)
-				}
-			}()
-			out[i].Content = l.runTool(ctx, call.Function.Name, call.Function.Arguments, seen, &mu, emit)
+			// cluster object) fails that call, never the process; the
+			// stack goes to the log, a redacted line to the model.
+			err := safe.CallRedacted(l.opts.Log, l.red.Text, "tool "+call.Function.Name, func() error {
+				out[i].Content = l.runTool(ctx, call.Function.Name, call.Function.Arguments, seen, &mu, emit)
+				return nil
+			})
+			if err != nil {
+				out[i].Content = fmt.Sprintf("error: the %s tool failed unexpectedly (%s); try another tool or other arguments", call.Function.Name, err)
+			}
 		}()
 	}
 	wg.Wait()

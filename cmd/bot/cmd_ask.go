@@ -29,11 +29,11 @@ func ask(ctx context.Context, cfg Config, args []string, std stdio) error {
 	if question == "" {
 		return usageErrorf("ask needs a question: kubertnetes ask \"why is crashloop-app failing?\" (or pipe it on stdin)")
 	}
-	_, tk, err := connect(ctx, cfg)
+	log := newLogger(std.err, cfg.logLevel(zapcore.WarnLevel))
+	_, tk, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	log := newLogger(std.err, cfg.logLevel(zapcore.WarnLevel))
 	p := &printer{w: std.out, log: log, price: cfg.price()}
 	err = safe.Call(log, "investigation", func() error { return tk.brain.Ask(ctx, &agent.Conversation{}, question, p.event) })
 	if err != nil {

@@ -20,7 +20,8 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 	if len(args) > 0 {
 		return usageErrorf("chat takes no arguments; type your questions at its prompt")
 	}
-	cl, tk, err := connect(ctx, cfg)
+	log := newLogger(std.err, cfg.logLevel(zapcore.WarnLevel))
+	cl, tk, err := connect(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(std.err, "No cluster reachable (%v).\nStarting the local playground cluster with the demo app instead.\n", err)
 		pg, perr := startPlayground(ctx, cfg, std.err)
@@ -29,14 +30,13 @@ func chat(ctx context.Context, cfg Config, args []string, std stdio) error {
 		}
 		defer func() { _ = pg.Stop() }()
 		cl = cluster{config: pg.RESTConfig(), context: "playground (" + pg.KubeconfigPath() + ")"}
-		if tk, err = newToolkit(ctx, cfg, cl); err != nil {
+		if tk, err = newToolkit(ctx, cfg, cl, log); err != nil {
 			return err
 		}
 	}
 	lines := readLines(ctx, std.in)
 	fmt.Fprintf(std.out, "kubertnetes chat — cluster %s (%s) — brain: %s\nAsk a question. Ctrl-C cancels an investigation; Ctrl-D or \"exit\" quits.\n", cl.context, tk.reader.Host(), tk.brain.Name())
 	conv := &agent.Conversation{}
-	log := newLogger(std.err, cfg.logLevel(zapcore.WarnLevel))
 	p := &printer{w: std.out, log: log, price: cfg.price()}
 	audit, err := tk.auditor(log)
 	if err != nil {

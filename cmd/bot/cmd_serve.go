@@ -30,7 +30,7 @@ func serve(ctx context.Context, cfg Config, io stdio) error {
 			log.Warn("close state", zap.Error(err))
 		}
 	}()
-	cl, tk, err := connect(ctx, cfg)
+	cl, tk, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

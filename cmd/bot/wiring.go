@@ -44,7 +44,7 @@ func simulator() kube.Hidden {
 }
 
 // newBrain picks the LLM loop when a model is configured, else the offline brain.
-func newBrain(cfg Config, r *kube.Reader, previewer agent.Previewer) (agent.Brain, error) {
+func newBrain(cfg Config, r *kube.Reader, previewer agent.Previewer, log *zap.Logger) (agent.Brain, error) {
 	if !cfg.modelConfigured() {
 		return agent.NewOffline(r, previewer), nil
 	}
@@ -64,7 +64,7 @@ func newBrain(cfg Config, r *kube.Reader, previewer agent.Previewer) (agent.Brai
 	}
 	return agent.NewLoop(openai.NewClientWithConfig(oc), r, previewer, agent.LoopOptions{
 		Model: cfg.Model, MaxSteps: cfg.MaxSteps, ToolTokens: cfg.ToolTokens, TurnTokens: cfg.TurnTokens,
-		ThreadTokens: cfg.ThreadTokens, Timeout: cfg.Timeout, Runbooks: runbooks,
+		ThreadTokens: cfg.ThreadTokens, Timeout: cfg.Timeout, Runbooks: runbooks, Log: log,
 	})
 }
 
@@ -77,16 +77,16 @@ type toolkit struct {
 }
 
 // connect finds the configured cluster and builds the toolkit over it.
-func connect(ctx context.Context, cfg Config) (cluster, toolkit, error) {
+func connect(ctx context.Context, cfg Config, log *zap.Logger) (cluster, toolkit, error) {
 	cl, err := loadCluster(cfg)
 	if err != nil {
 		return cluster{}, toolkit{}, err
 	}
-	tk, err := newToolkit(ctx, cfg, cl)
+	tk, err := newToolkit(ctx, cfg, cl, log)
 	return cl, tk, err
 }
 
-func newToolkit(ctx context.Context, cfg Config, cl cluster) (toolkit, error) {
+func newToolkit(ctx context.Context, cfg Config, cl cluster, log *zap.Logger) (toolkit, error) {
 	r, err := kube.NewReader(cl.config, readerOptions())
 	if err != nil {
 		return toolkit{}, err
@@ -98,7 +98,7 @@ func newToolkit(ctx context.Context, cfg Config, cl cluster) (toolkit, error) {
 	if err != nil {
 		return toolkit{}, err
 	}
-	b, err := newBrain(cfg, r, f)
+	b, err := newBrain(cfg, r, f, log)
 	if err != nil {
 		return toolkit{}, err
 	}

@@ -15,13 +15,24 @@ var ErrPanic = errors.New("panicked")
 // wrapping ErrPanic. Call it at the top of every goroutine, and around
 // every call, that runs model- or cluster-driven work. A nil log logs
 // nothing.
-func Call(log *zap.Logger, what string, fn func() error) (err error) {
+func Call(log *zap.Logger, what string, fn func() error) error {
+	return CallRedacted(log, nil, what, fn)
+}
+
+// CallRedacted is Call for work whose panic values may carry what it read
+// (an object's fields, a log line): redact masks the value before it is
+// logged or returned. A nil redact keeps it as is.
+func CallRedacted(log *zap.Logger, redact func(string) string, what string, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			if log != nil {
-				log.Error("recovered from a panic", zap.String("in", what), zap.Any("panic", r), zap.Stack("stack"))
+			msg := fmt.Sprint(r)
+			if redact != nil {
+				msg = redact(msg)
 			}
-			err = fmt.Errorf("%s %w: %v", what, ErrPanic, r)
+			if log != nil {
+				log.Error("recovered from a panic", zap.String("in", what), zap.String("panic", msg), zap.Stack("stack"))
+			}
+			err = fmt.Errorf("%s %w: %s", what, ErrPanic, msg)
 		}
 	}()
 	return fn()
