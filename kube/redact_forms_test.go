@@ -169,7 +169,9 @@ func TestRedactorFingerprint(t *testing.T) {
 	if diff := cmp.Diff(a.Object, b.Object); diff != "" {
 		t.Errorf("equal values render differently (-a +b):\n%s", diff)
 	}
-	data := func(u *unstructured.Unstructured, m, k string) string { return u.Object[m].(map[string]any)[k].(string) }
+	data := func(u *unstructured.Unstructured, m, k string) string {
+		return u.Object[m].(map[string]any)[k].(string)
+	}
 	for _, k := range []string{"OAUTH_TOKEN", "log"} {
 		if data(a, "data", k) == data(c, "data", k) {
 			t.Errorf("a changed %s renders as unchanged: %q", k, data(a, "data", k))

@@ -43,6 +43,9 @@ var textPatterns = []pattern{
 	{gates: []string{"private key"}, re: regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`)},
 	{gates: []string{"private key-----"}, re: regexp.MustCompile(`(?:` + base64Line + `)+-----END [A-Z ]*PRIVATE KEY-----`)},
 	{gates: []string{"private key"}, re: regexp.MustCompile(`(?i)PRIVATE KEY[^\n]*\n((?:[ \t]*[A-Za-z0-9+/=]{16,}[ \t]*(?:\n|$))+)`), group: 1},
+	// A lone line of a DER body (every PEM key starts MII…), its markers
+	// cut off.
+	{gates: []string{"mii"}, re: regexp.MustCompile(`\bMII[A-Za-z0-9+/]{29,}={0,2}`)},
 	{gates: []string{"eyj"}, re: regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`)}, // JWT
 	{gates: []string{"akia", "asia"}, re: regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`)},                        // AWS access key id
 	{gates: []string{"xox", "xapp-"}, re: regexp.MustCompile(`\bx(?:ox[abposr]|app)-[A-Za-z0-9-]{10,}`)},              // Slack tokens
@@ -59,7 +62,8 @@ var textPatterns = []pattern{
 	// An Authorization header's scheme and credentials.
 	{gates: []string{"authorization"}, re: regexp.MustCompile(`(?i)(?:proxy-)?authorization"?[ \t]*[:=][ \t]*"?((?:basic|bearer|digest|negotiate|token)[ \t]+[A-Za-z0-9._~+/=-]+)`), group: 1},
 	// .netrc: machine HOST [login USER] password PASSWORD.
-	{gates: []string{"machine", "default"}, named: true, re: regexp.MustCompile(`\b(?:machine\s+\S+|default)(?:\s+(?:login|account|port)\s+\S+)*\s+password\s+(\S+)`), group: 1},
+	// A netrc password on its own line, as grep or a byte cap leaves it.
+	{gates: []string{"password"}, named: true, re: regexp.MustCompile(`(?:\b(?:machine\s+\S+|default)(?:\s+(?:login|account|port)\s+\S+)*\s+|(?m:^)[ \t]*(?:(?:login|account)[ \t]+\S+[ \t]+)?)password[ \t]+([^\s=:]\S*)`), group: 1},
 	// XML: <password>x</password>, <property name="db.password">x</property>.
 	{gates: []string{"</"}, named: true, re: regexp.MustCompile(`<([A-Za-z_][\w.:-]*)([^<>]*)>([^<]*)</([A-Za-z_][\w.:-]*)>`), group: 3, keep: xmlSecret},
 	// XML: <add key="DbPassword" value="x"/>.
@@ -140,26 +144,27 @@ func containsAny(s string, subs []string) bool {
 	return false
 }
 
-// pgpass masks the password of .pgpass lines,
-// host:port:database:user:password.
+// pgpass masks the password of .pgpass entries,
+// host:port:database:user:password: to the end of the line when the entry
+// is the line, else to the end of its word (an entry quoted in a log
+// line or a table cell).
 func (r Redactor) pgpass(s string) string {
 	var b strings.Builder
 	last := 0
 	for pos := 0; pos < len(s); {
-		end := strings.IndexByte(s[pos:], '\n')
-		if end < 0 {
-			end = len(s)
-		} else {
-			end += pos
+		n := strings.IndexAny(s[pos:], " \t\r\n")
+		if n < 0 {
+			n = len(s) - pos
 		}
-		line := strings.TrimRight(s[pos:end], " \t\r")
-		lead := len(line) - len(strings.TrimLeft(line, " \t"))
-		f := strings.SplitN(line[lead:], ":", 5)
-		if len(f) == 5 && f[4] != "" && !masked(f[4]) && !strings.ContainsAny(line[lead:], " \t") && pgpassFields(f) {
-			at := pos + len(line) - len(f[4])
+		word, end := s[pos:pos+n], pos+n
+		if f := strings.SplitN(word, ":", 5); len(f) == 5 && f[4] != "" && !masked(f[4]) && pgpassFields(f) {
+			at := end - len(f[4])
+			if lineStart(s, pos) {
+				end = lineEnd(s, end)
+			}
 			b.WriteString(s[last:at])
-			b.WriteString(r.mask(f[4]))
-			last = pos + len(line)
+			b.WriteString(r.mask(s[at:end]))
+			last = end
 		}
 		pos = end + 1
 	}
