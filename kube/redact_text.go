@@ -157,6 +157,10 @@ func (r Redactor) pgpass(s string) string {
 			n = len(s) - pos
 		}
 		word, end := s[pos:pos+n], pos+n
+		if strings.Count(word, ":") < 4 {
+			pos = end + 1
+			continue
+		}
 		if f := strings.SplitN(word, ":", 5); len(f) == 5 && f[4] != "" && !masked(f[4]) && pgpassFields(f) {
 			at := end - len(f[4])
 			if lineStart(s, pos) {
