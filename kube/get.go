@@ -61,6 +61,15 @@ func (r *Reader) Get(ctx context.Context, req GetRequest) (string, error) {
 		}
 		return fmt.Sprintf("No %s found in %s namespace.", m.Resource.Resource, ns), nil
 	}
+	// Redact every cell before the printer cuts a long or multi-line one
+	// down to its first line, which would hide what makes it a secret.
+	for i := range table.Rows {
+		for j, c := range table.Rows[i].Cells {
+			if str, ok := c.(string); ok {
+				table.Rows[i].Cells[j] = r.redact.Text(str)
+			}
+		}
+	}
 	var buf bytes.Buffer
 	p := printers.NewTablePrinter(printers.PrintOptions{WithNamespace: ns == "" && namespaced, Wide: req.Wide})
 	if err := p.PrintObj(table, &buf); err != nil {
@@ -123,12 +132,14 @@ func (r *Reader) restClient(gv schema.GroupVersion) (*rest.RESTClient, error) {
 	return c, nil
 }
 
-// objectYAML renders one object as redacted YAML without managedFields.
+// objectYAML renders one object as redacted YAML without managedFields:
+// the object is redacted field by field, then the rendered text once more,
+// as describe's is, so the two agree.
 func (r *Reader) objectYAML(u *unstructured.Unstructured) (string, error) {
 	r.redact.Object(u)
 	out, err := yaml.Marshal(u.Object)
 	if err != nil {
 		return "", fmt.Errorf("render %s/%s: %w", strings.ToLower(u.GetKind()), u.GetName(), err)
 	}
-	return string(out), nil
+	return r.redact.Text(string(out)), nil
 }

@@ -39,7 +39,30 @@ const (
 	canaryEvent        = "CANARYeventToken"
 	canaryWorkerPass   = "CANARYworkerPass"
 	canaryLogBasic     = "CANARYbasicAuthCreds"
+	canaryAnnotation   = "CANARYannotationPw"
+	canaryArgNext      = "CANARYargTokenNext"
 )
+
+// formsConfigMap holds every secret form of kube.SecretForms as an
+// embedded config file, under keys that say nothing.
+func formsConfigMap() string {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop-forms\ndata:\n")
+	for i, f := range kube.SecretForms() {
+		v, _ := json.Marshal(f.Text)
+		fmt.Fprintf(&b, "  form-%02d: %s\n", i, v)
+	}
+	return b.String()
+}
+
+// formLines are the secret forms as log lines.
+func formLines() []string {
+	var out []string
+	for _, f := range kube.SecretForms() {
+		out = append(out, f.Text)
+	}
+	return out
+}
 
 var canaryJWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzaG9wLWFwaSJ9." + canaryJWTSignature
 
@@ -83,6 +106,7 @@ metadata:
   name: shop-api
   annotations:
     kubectl.kubernetes.io/last-applied-configuration: '%[1]s'
+    example.com/db-password: %[16]s
 spec:
   replicas: 1
   selector:
@@ -93,11 +117,12 @@ spec:
       annotations:
         %[14]s: "true"
         %[15]s: "2"
+        example.com/db-password: %[16]s
     spec:
       containers:
       - name: api
         image: registry.example/shop-api:1.4
-        args: ["--listen=:8080", "--db-password=%[8]s"]
+        args: ["--listen=:8080", "--db-password=%[8]s", "--api-token", "%[17]s"]
         env:
         - {name: LOG_LEVEL, value: debug}
         - {name: DB_PASSWORD, value: "%[9]s"}
@@ -116,7 +141,7 @@ spec:
 `, lastApplied, base64.StdEncoding.EncodeToString([]byte(canarySecretData)), canaryStringData,
 		canaryCMKey, canaryCMURL, canaryJWT, pem, canaryArgPassword,
 		canaryDBPassword, canaryAPIToken, canaryAWSSecret, canaryEnvURL, canaryWorkerPass,
-		localcluster.CrashLoopAnnotation, localcluster.CrashLoopExitCodeAnnotation)
+		localcluster.CrashLoopAnnotation, localcluster.CrashLoopExitCodeAnnotation, canaryAnnotation, canaryArgNext) + "---\n" + formsConfigMap()
 }
 
 // TestNothingSecretLeavesTheReader plants canaries everywhere a secret
@@ -127,8 +152,8 @@ func TestNothingSecretLeavesTheReader(t *testing.T) {
 	plane := kube.SharedPlane()
 	ns := plane.Namespace(t)
 	plane.SetLogs(t, ns, "api",
-		[]string{"starting shop-api LOG_LEVEL=debug", "ERROR: password=" + canaryLogPassword, "proxy: Authorization: Basic " + canaryLogBasic, "GET /v1/orders Authorization: Bearer " + canaryLogBearer, "ready"},
-		[]string{"starting shop-api LOG_LEVEL=debug", `{"level":"error","msg":"login failed","password":"` + canaryPrevPassword + `"}`, "Authorization: Bearer " + canaryPrevBearer, "FATAL: database refused the connection"})
+		append(append([]string{"starting shop-api LOG_LEVEL=debug", "ERROR: password=" + canaryLogPassword, "proxy: Authorization: Basic " + canaryLogBasic, "GET /v1/orders Authorization: Bearer " + canaryLogBearer}, formLines()...), "ready"),
+		append(append([]string{"starting shop-api LOG_LEVEL=debug", `{"level":"error","msg":"login failed","password":"` + canaryPrevPassword + `"}`, "Authorization: Bearer " + canaryPrevBearer}, formLines()...), "FATAL: database refused the connection"))
 	plane.Apply(t, ns, []byte(canaryManifests()))
 	pod := plane.WaitPods(t, ns, "app=shop-api", 1, kubetest.CrashLooping)[0]
 	rs := pod.OwnerReferences[0].Name
@@ -143,6 +168,18 @@ func TestNothingSecretLeavesTheReader(t *testing.T) {
 	}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i, text := range formLines() {
+		_, err := cs.CoreV1().Events(ns).Create(t.Context(), &corev1.Event{
+			ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("shop-form-%02d", i)},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: pod.Name},
+			Type:           corev1.EventTypeWarning, Reason: "Failed", Count: 1, Message: text,
+			Source:        corev1.EventSource{Component: "kubelet"},
+			LastTimestamp: metav1.Now(), FirstTimestamp: metav1.Now(),
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	r, err := kube.NewReader(plane.Config(), kube.ReaderOptions{Hidden: kube.Simulator})
 	if err != nil {
@@ -162,11 +199,11 @@ func TestNothingSecretLeavesTheReader(t *testing.T) {
 		out, err := r.Get(ctx, kube.GetRequest{Resource: kind, Namespace: ns, Wide: true})
 		read("get "+kind, out, err)
 	}
-	objects := map[string]string{"pod": pod.Name, "deployment": "shop-api", "replicaset": rs, "secret": "shop-creds", "configmap": "shop-config", "event": "shop-api-probe"}
+	objects := map[string]string{"pod": pod.Name, "deployment": "shop-api", "replicaset": rs, "secret": "shop-creds", "configmap": "shop-config", "event": "shop-api-probe", "cm": "shop-forms", "ev": "shop-form-07"}
 	for kind, name := range objects {
 		out, err := r.Get(ctx, kube.GetRequest{Resource: kind, Namespace: ns, Name: name})
 		read("get "+kind+" "+name, out, err)
-		if kind != "event" {
+		if kind != "event" && kind != "ev" {
 			out, err = r.Describe(ctx, kind, ns, name)
 			read("describe "+kind+" "+name, out, err)
 		}
@@ -178,6 +215,17 @@ func TestNothingSecretLeavesTheReader(t *testing.T) {
 	} {
 		out, err := r.Logs(ctx, req)
 		read(fmt.Sprintf("logs %+v", req), out, err)
+	}
+	for _, line := range []string{
+		"kubectl get configmap shop-forms -n " + ns + " -o yaml",
+		"kubectl get deploy/shop-api -n " + ns + " -o json",
+		"kubectl describe cm shop-forms -n " + ns,
+		"kubectl describe pod " + pod.Name + " -n " + ns,
+		"kubectl logs deployment/shop-api -n " + ns + " --previous",
+		"kubectl events -n " + ns,
+	} {
+		out, err := r.Command(ctx, line)
+		read(line, out, err)
 	}
 	out, err := r.Events(ctx, kube.EventsRequest{Namespace: ns})
 	read("events", out, err)
@@ -195,9 +243,17 @@ func TestNothingSecretLeavesTheReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	read("fix preview diff", preview.Diff, nil)
+	preview, err = f.Preview(ctx, kube.Fix{Target: kube.Target{Kind: "configmap", Namespace: ns, Name: "shop-forms"}, Operation: kube.OpMergePatch, Patch: json.RawMessage(`{"data":{"log_level":"info"}}`), Rationale: "quieter"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read("fix preview diff of the forms", preview.Diff, nil)
 
 	forbidden := []string{"CANARY", base64.StdEncoding.EncodeToString([]byte(canarySecretData)),
 		base64.StdEncoding.EncodeToString([]byte(canaryStringData)), localcluster.SimulatorAPIGroup}
+	for _, f := range kube.SecretForms() {
+		forbidden = append(forbidden, f.Secrets...)
+	}
 	for what, out := range outputs {
 		for _, f := range forbidden {
 			if i := strings.Index(out, f); i >= 0 {

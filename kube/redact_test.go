@@ -189,7 +189,7 @@ func TestRedactorObject(t *testing.T) {
 			in: map[string]any{"kind": "ConfigMap", "metadata": meta(nil), "binaryData": map[string]any{"blob": "AAEC"}, "data": map[string]any{
 				"log_level": "debug", "smtp_password": "hunter2", "url": "mysql://root:hunter2@db/shop", "app.properties": "db.password=hunter2\nport=80",
 			}},
-			want: map[string]any{"kind": "ConfigMap", "metadata": meta(nil), "data": map[string]any{
+			want: map[string]any{"kind": "ConfigMap", "metadata": meta(nil), "binaryData": map[string]any{"blob": "[REDACTED] (4 bytes)"}, "data": map[string]any{
 				"log_level": "debug", "smtp_password": "[REDACTED]", "url": "mysql://root:[REDACTED]@db/shop", "app.properties": "db.password=[REDACTED]\nport=80",
 			}},
 		},

@@ -80,7 +80,7 @@ func New(cfg *rest.Config, opts Options) (*Fixer, error) {
 		core:   core,
 		kinds:  kube.NewResolver(memory.NewMemCacheClient(dc), opts.Hidden),
 		policy: opts.Policy,
-		redact: kube.Redactor{HiddenKeys: opts.Hidden.KeyPrefixes},
+		redact: kube.Redactor{HiddenKeys: opts.Hidden.KeyPrefixes, Fingerprint: fingerprintKey()},
 		now:    time.Now,
 	}, nil
 }
@@ -160,14 +160,17 @@ func (f *Fixer) previewPatch(ctx context.Context, p *kube.Preview) error {
 		}
 		return dryRunErr(fix.Target, err)
 	}
+	if sameObject(cur, after) {
+		return fmt.Errorf("the fix for %s changes nothing: the object already looks like that", fix.Target)
+	}
 	if err := f.policy.CheckChange(fix.Target, p.GroupKind(), cur, after); err != nil {
 		return err
 	}
-	if p.Diff, err = f.diff(cur, after, "after fix, server dry-run"); err != nil {
+	if p.Diff, err = f.diff(cur, after, "after fix, server dry-run", patch); err != nil {
 		return err
 	}
 	if p.Diff == "" {
-		return fmt.Errorf("the fix for %s changes nothing: the object already looks like that", fix.Target)
+		return fmt.Errorf("the fix for %s changes only what a preview does not show (hidden markers); it cannot be approved", fix.Target)
 	}
 	p.UID, p.ResourceVersion, p.Generation, p.PatchType, p.Patch = cur.GetUID(), cur.GetResourceVersion(), cur.GetGeneration(), pt, patch
 	return nil
@@ -191,7 +194,7 @@ func (f *Fixer) previewDelete(ctx context.Context, p *kube.Preview) error {
 	if err := res.Delete(ctx, fix.Target.Name, opts); err != nil {
 		return dryRunErr(fix.Target, err)
 	}
-	if p.Diff, err = f.diff(cur, nil, "deleted, server dry-run"); err != nil {
+	if p.Diff, err = f.diff(cur, nil, "deleted, server dry-run", nil); err != nil {
 		return err
 	}
 	p.UID, p.ResourceVersion, p.Patch = uid, rv, payload
@@ -220,7 +223,7 @@ func (f *Fixer) previewCreate(ctx context.Context, p *kube.Preview) error {
 	if err := f.policy.CheckChange(fix.Target, p.GroupKind(), nil, after); err != nil {
 		return err
 	}
-	if p.Diff, err = f.diff(nil, after, "created, server dry-run"); err != nil {
+	if p.Diff, err = f.diff(nil, after, "created, server dry-run", fix.Manifest); err != nil {
 		return err
 	}
 	if p.Patch, err = json.Marshal(obj.Object); err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -61,7 +60,7 @@ func (f *Fixer) Outcome(ctx context.Context, p kube.Preview) (Outcome, error) {
 		switch {
 		case missing:
 			return OutcomeNotApplied, nil
-		case writtenBy(live, FieldManager):
+		case managedBy(live, FieldManager):
 			return OutcomeApplied, nil
 		}
 		return OutcomeUnknown, nil
@@ -109,7 +108,7 @@ func (f *Fixer) holds(ctx context.Context, p kube.Preview, live *unstructured.Un
 			}
 			continue
 		}
-		if equality.Semantic.DeepEqual(comparable(live), comparable(again)) {
+		if sameObject(live, again) {
 			return OutcomeApplied, nil
 		}
 		if g := live.GetGeneration(); p.Generation != 0 && g == p.Generation && again.GetGeneration() > g {
@@ -138,19 +137,8 @@ func withoutPrecondition(pt types.PatchType, patch []byte) ([]byte, error) {
 	return json.Marshal(doc)
 }
 
-// comparable is u without what a dry run changes by itself, and without
-// its status, which controllers write and a fix never does.
-func comparable(u *unstructured.Unstructured) map[string]any {
-	c := u.DeepCopy().Object
-	delete(c, "status")
-	unstructured.RemoveNestedField(c, "metadata", "resourceVersion")
-	unstructured.RemoveNestedField(c, "metadata", "managedFields")
-	unstructured.RemoveNestedField(c, "metadata", "generation")
-	return c
-}
-
-// writtenBy reports whether manager wrote u.
-func writtenBy(u *unstructured.Unstructured, manager string) bool {
+// managedBy reports whether manager wrote u.
+func managedBy(u *unstructured.Unstructured, manager string) bool {
 	for _, m := range u.GetManagedFields() {
 		if m.Manager == manager {
 			return true

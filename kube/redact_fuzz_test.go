@@ -1,0 +1,28 @@
+package kube
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzRedactText plants a secret, in one of the forms the redactor knows,
+// in fuzzed surrounding text: no part of the secret may survive Text
+// (beyond what the surrounding text itself holds).
+func FuzzRedactText(f *testing.F) {
+	for i := range secretForms {
+		f.Add(i, "2024-05-01T10:00:00Z INFO starting", "ready")
+	}
+	f.Fuzz(func(t *testing.T, form int, prefix, suffix string) {
+		if form < 0 {
+			form = -form
+		}
+		sf := secretForms[form%len(secretForms)]
+		in := prefix + "\n" + sf.text + "\n" + suffix
+		out := Redactor{HiddenKeys: simulator.KeyPrefixes}.Text(in)
+		for _, s := range sf.secrets {
+			if strings.Count(out, s) > strings.Count(prefix, s)+strings.Count(suffix, s) {
+				t.Errorf("form %q: %q survives in\n%q\nfrom\n%q", sf.name, s, out, in)
+			}
+		}
+	})
+}
