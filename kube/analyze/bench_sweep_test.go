@@ -110,6 +110,7 @@ func BenchmarkAnalyzeCluster(b *testing.B) {
 	b.ReportMetric(float64(sys)/(1<<20), "MB-sys")
 	b.ReportMetric(float64(base)/(1<<20), "MB-base")
 	b.ReportMetric(setup.Seconds(), "s-setup")
+	reportChildRSS(b, namespaces, 3, "idle", "sweep", "investigations-unshared", "investigations")
 }
 
 // createBenchNodes registers fake nodes for kwok to run the pods on, and
