@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -100,27 +102,61 @@ func TestBenchChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	anon := sampleAnon()
 	mode(t, r, strings.Split(os.Getenv(childNamespacesEnv), ","))
+	// The parent reads this line.
+	fmt.Printf("%s %d %d\n", childPeakPrefix, procStatusKiB("VmHWM"), anon())
+}
+
+// sampleAnon samples the anonymous resident memory (RssAnon: what the
+// process allocated, not the binary's own pages) every 2 ms until the
+// returned function is called, which returns the highest in KiB.
+func sampleAnon() func() int {
+	done := make(chan struct{})
+	peak := make(chan int)
+	go func() {
+		high := 0
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			high = max(high, procStatusKiB("RssAnon"))
+			select {
+			case <-done:
+				peak <- high
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int { close(done); return <-peak }
+}
+
+// procStatusKiB reads one KiB field of /proc/self/status, 0 if missing.
+func procStatusKiB(field string) int {
 	status, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		t.Fatal(err)
+		return 0
 	}
 	for line := range strings.Lines(string(status)) {
-		if strings.HasPrefix(line, "VmHWM:") {
-			fmt.Printf("%s %s\n", childPeakPrefix, strings.Fields(line)[1]) // the parent reads it
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			var kib int
+			fmt.Sscan(rest, &kib)
+			return kib
 		}
 	}
+	return 0
 }
 
 // childPeakPrefix starts the line where the child reports its peak RSS
-// (VmHWM, KiB). Not the rusage the parent could read: its maxrss counts
-// the parent's memory the child shared before exec.
+// (VmHWM) and peak anonymous RSS, in KiB. Not the rusage the parent could
+// read: its maxrss counts the parent's memory the child shared before
+// exec.
 const childPeakPrefix = "kubertnetes-bench-vmhwm-kib"
 
 // childPeakRSS runs TestBenchChild in mode against the benchmark plane and
-// returns its peak resident set size in MB. env adds to the child's
-// environment (GOMEMLIMIT=…, say).
-func childPeakRSS(b *testing.B, mode string, namespaces []string, env ...string) float64 {
+// returns its peak resident set size and peak anonymous RSS in MB. env
+// adds to the child's environment (GOMEMLIMIT=…, say).
+func childPeakRSS(b *testing.B, mode string, namespaces []string, env ...string) (rss, anon float64) {
 	b.Helper()
 	cmd := exec.CommandContext(b.Context(), os.Args[0], "-test.run=^TestBenchChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(),
@@ -134,29 +170,92 @@ func childPeakRSS(b *testing.B, mode string, namespaces []string, env ...string)
 	}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
-		var kib float64
-		if _, err := fmt.Sscanf(sc.Text(), childPeakPrefix+" %g", &kib); err == nil {
-			return kib / 1024
+		var hwm, anon float64
+		if _, err := fmt.Sscanf(sc.Text(), childPeakPrefix+" %g %g", &hwm, &anon); err == nil {
+			return hwm / 1024, anon / 1024
 		}
 	}
 	b.Fatalf("child %s reported no peak RSS:\n%s", mode, out)
-	return 0
+	return 0, 0
 }
 
 // reportChildRSS runs each mode in a child (best of runs, the machine
-// being shared) and reports its peak RSS as metric "peak-RSS-MB-<mode>".
+// being shared) and reports its peak RSS and peak anonymous RSS as
+// metrics "peak-RSS-MB-<mode>" and "peak-anon-MB-<mode>". A mode may
+// carry environment for the child after "+": "sweep+GOMEMLIMIT=40MiB".
 func reportChildRSS(b *testing.B, namespaces []string, runs int, modes ...string) {
 	b.Helper()
 	var line []string
-	for _, mode := range modes {
-		best := 0.0
+	for _, m := range modes {
+		mode, env, _ := strings.Cut(m, "+")
+		var envs []string
+		if env != "" {
+			envs = strings.Split(env, "+")
+		}
+		var rss, anon float64
 		for range runs {
-			if mb := childPeakRSS(b, mode, namespaces); best == 0 || mb < best {
-				best = mb
+			r, a := childPeakRSS(b, mode, namespaces, envs...)
+			if rss == 0 || r < rss {
+				rss = r
+			}
+			if anon == 0 || a < anon {
+				anon = a
 			}
 		}
-		b.ReportMetric(best, "peak-RSS-MB-"+mode)
-		line = append(line, fmt.Sprintf("%s %.1f MB", mode, best))
+		b.ReportMetric(rss, "peak-RSS-MB-"+m)
+		b.ReportMetric(anon, "peak-anon-MB-"+m)
+		line = append(line, fmt.Sprintf("%s %.1f MB (anonymous %.1f MB)", m, rss, anon))
 	}
 	b.Logf("peak RSS (child process, best of %d): %s", runs, strings.Join(line, ", "))
+}
+
+// cliEnv names a built kubertnetes binary (make build) whose `analyze -A`
+// the benchmark also measures, as a user runs it.
+const cliEnv = "KUBERTNETES_BENCH_CLI"
+
+// reportCLIRSS measures the peak RSS of `kubertnetes analyze -A -o json`
+// over the benchmark cluster (best of runs), with each extra environment
+// in envs ("" for none), through /usr/bin/time, which forks before it
+// execs and so reports the binary's own peak. Without cliEnv it does
+// nothing.
+func reportCLIRSS(b *testing.B, runs int, envs ...string) {
+	b.Helper()
+	bin := os.Getenv(cliEnv)
+	if bin == "" {
+		return
+	}
+	var line []string
+	for _, env := range envs {
+		best := 0.0
+		for range runs {
+			cmd := exec.CommandContext(b.Context(), "/usr/bin/time", "-f", childPeakPrefix+" %M", bin, "analyze", "-A", "-o", "json")
+			cmd.Env = append(os.Environ(), "KUBECONFIG="+plane.Cluster().KubeconfigPath())
+			if env != "" {
+				cmd.Env = append(cmd.Env, env)
+			}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil {
+				var exit *exec.ExitError // analyze exits 1 when it finds problems
+				if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+					b.Fatalf("%s analyze -A: %v\n%s", bin, err, stderr.String())
+				}
+			}
+			var kib float64
+			_, after, _ := strings.Cut(stderr.String(), childPeakPrefix+" ")
+			if _, err := fmt.Sscan(after, &kib); err != nil {
+				b.Fatalf("no peak RSS from /usr/bin/time: %s", stderr.String())
+			}
+			if best == 0 || kib/1024 < best {
+				best = kib / 1024
+			}
+		}
+		name := "peak-RSS-MB-cli"
+		if env != "" {
+			name += "+" + env
+		}
+		b.ReportMetric(best, name)
+		line = append(line, fmt.Sprintf("%q %.1f MB", env, best))
+	}
+	b.Logf("peak RSS of analyze -A (best of %d): %s", runs, strings.Join(line, ", "))
 }

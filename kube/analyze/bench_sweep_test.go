@@ -110,7 +110,8 @@ func BenchmarkAnalyzeCluster(b *testing.B) {
 	b.ReportMetric(float64(sys)/(1<<20), "MB-sys")
 	b.ReportMetric(float64(base)/(1<<20), "MB-base")
 	b.ReportMetric(setup.Seconds(), "s-setup")
-	reportChildRSS(b, namespaces, 3, "idle", "sweep", "investigations-unshared", "investigations")
+	reportChildRSS(b, namespaces, 2, "idle", "sweep", "sweep+GOMEMLIMIT=40MiB", "investigations-unshared", "investigations", "investigations+GOMEMLIMIT=48MiB")
+	reportCLIRSS(b, 2, "", "GOMEMLIMIT=40MiB")
 }
 
 // createBenchNodes registers fake nodes for kwok to run the pods on, and

@@ -134,3 +134,22 @@ func (v namespaceView) EventsWithReason(ctx context.Context, ns, reason string) 
 }
 
 var _ Source = namespaceView{}
+
+// byNamespace groups items by namespace without copying them when each
+// namespace's items are contiguous, as the API server lists them.
+func byNamespace[T any](items []T, namespace func(*T) string) map[string][]T {
+	out := map[string][]T{}
+	for i := 0; i < len(items); {
+		ns, j := namespace(&items[i]), i+1
+		for j < len(items) && namespace(&items[j]) == ns {
+			j++
+		}
+		if prev, ok := out[ns]; ok { // not contiguous: copy
+			out[ns] = append(append([]T(nil), prev...), items[i:j]...)
+		} else {
+			out[ns] = items[i:j:j]
+		}
+		i = j
+	}
+	return out
+}
