@@ -88,8 +88,8 @@ func (sh *Shared) Run(ctx context.Context, s Scope) ([]kube.Finding, error) {
 		}
 	}
 	key, sw := s.Namespace, newSweep(sh.src)
-	if c := sh.recent(); c != nil {
-		key, sw = fmt.Sprintf("%s@%d", s.Namespace, c.gen), newSweep(namespaceView{c.lists})
+	if c := sh.recent(); c != nil { // read the namespace's part of its lists
+		key, sw.parent = fmt.Sprintf("%s@%d", s.Namespace, c.gen), c.lists
 	}
 	ch := sh.calls.DoChan(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sh.timeout)
