@@ -15,8 +15,8 @@ import (
 // analyzers scoped to the question and reports their findings. It cannot
 // reason about open-ended questions, and says so.
 type Offline struct {
-	src     analyze.Source
-	preview Previewer
+	analyses *analyze.Shared // concurrent questions share sweeps
+	preview  Previewer
 }
 
 var _ Brain = (*Offline)(nil)
@@ -25,7 +25,7 @@ var _ Brain = (*Offline)(nil)
 // whose evidence determines a fix (a near-miss Service name, say) come
 // with that fix as a proposal; previewer may be nil.
 func NewOffline(src analyze.Source, previewer Previewer) *Offline {
-	return &Offline{src: src, preview: previewer}
+	return &Offline{analyses: analyze.NewShared(src, analyze.SharedOptions{}), preview: previewer}
 }
 
 // Name says which brain answers.
@@ -68,10 +68,10 @@ func (o *Offline) Ask(ctx context.Context, conv *Conversation, question string, 
 	}
 	emit(Progress{Tool: "analyze", Target: target})
 	start := time.Now()
-	fs, err := analyze.Run(ctx, o.src, scope)
+	fs, err := o.analyses.Run(ctx, scope)
 	if err == nil && len(fs) == 0 && len(scope.Names) > 0 {
 		scope.Names = nil
-		fs, err = analyze.Run(ctx, o.src, scope)
+		fs, err = o.analyses.Run(ctx, scope)
 	}
 	p := Progress{Tool: "analyze", Target: target, Done: true, Duration: time.Since(start)}
 	if err != nil {
