@@ -33,8 +33,9 @@ test: vet
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(GO) test -count=1 -race -timeout $(TEST_TIMEOUT) ./store/ ./bot/ ./fixflow/ ./internal/slacktest/ ./internal/openaitest/
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) ./...
+# The analyzer benchmark also measures the built binary's `analyze -A`.
+bench: build
+	KUBERTNETES_BENCH_CLI=$(abspath $(BIN)) $(GO) test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) ./...
 
 # A real k3d cluster with the demo app (needs Docker and k3d; see k3d-cluster/README.md).
 demo:

@@ -116,7 +116,7 @@ func NewLoop(llm LLM, r Cluster, previewer Previewer, opts LoopOptions) (*Loop, 
 	if err := opts.defaults(); err != nil {
 		return nil, fmt.Errorf("new loop: %w", err)
 	}
-	tools := []Tool{getTool{r}, describeTool{r}, logsTool{r}, eventsTool{r}, analyzeTool{r}, kubectlTool{r}}
+	tools := []Tool{getTool{r}, describeTool{r}, logsTool{r}, eventsTool{r}, newAnalyzeTool(r), kubectlTool{r}}
 	if previewer != nil {
 		tools = append(tools, proposeTool{previewer})
 	}

@@ -15,9 +15,9 @@ import (
 // analyzers scoped to the question and reports their findings. It cannot
 // reason about open-ended questions, and says so.
 type Offline struct {
-	src     analyze.Source
-	preview Previewer
-	red     kube.Redactor
+	analyses *analyze.Shared // concurrent questions share sweeps
+	preview  Previewer
+	red      kube.Redactor
 }
 
 var _ Brain = (*Offline)(nil)
@@ -28,7 +28,7 @@ var _ Brain = (*Offline)(nil)
 // through src's redactor when src has one (a *kube.Reader does), else the
 // default one.
 func NewOffline(src analyze.Source, previewer Previewer) *Offline {
-	o := &Offline{src: src, preview: previewer}
+	o := &Offline{analyses: analyze.NewShared(src, analyze.SharedOptions{}), preview: previewer}
 	if r, ok := src.(interface{ Redactor() kube.Redactor }); ok {
 		o.red = r.Redactor()
 	}
@@ -75,10 +75,10 @@ func (o *Offline) Ask(ctx context.Context, conv *Conversation, question string, 
 	}
 	emit(Progress{Tool: "analyze", Target: target})
 	start := time.Now()
-	fs, err := analyze.Run(ctx, o.src, scope)
+	fs, err := o.analyses.Run(ctx, scope)
 	if err == nil && len(fs) == 0 && len(scope.Names) > 0 {
 		scope.Names = nil
-		fs, err = analyze.Run(ctx, o.src, scope)
+		fs, err = o.analyses.Run(ctx, scope)
 	}
 	p := Progress{Tool: "analyze", Target: target, Done: true, Duration: time.Since(start)}
 	if err != nil {

@@ -10,8 +10,13 @@ import (
 )
 
 // analyzeTool runs the built-in analyzers: the quickest way to spot the
-// common failures.
-type analyzeTool struct{ r Cluster }
+// common failures. Its calls share sweeps (analyze.Shared): the Loop, and
+// so this tool, serves every investigation at once.
+type analyzeTool struct{ shared *analyze.Shared }
+
+func newAnalyzeTool(r Cluster) analyzeTool {
+	return analyzeTool{shared: analyze.NewShared(r, analyze.SharedOptions{})}
+}
 
 type analyzeArgs struct {
 	Namespace string   `json:"namespace,omitempty" description:"omit for the whole cluster"`
@@ -33,7 +38,7 @@ func (analyzeTool) Target(a any) string {
 
 func (t analyzeTool) Run(ctx context.Context, a any) (Result, error) {
 	x := a.(*analyzeArgs)
-	fs, err := analyze.Run(ctx, t.r, analyze.Scope{Namespace: x.Namespace, Names: x.Names})
+	fs, err := t.shared.Run(ctx, analyze.Scope{Namespace: x.Namespace, Names: x.Names})
 	if err != nil && len(fs) == 0 {
 		return Result{}, err
 	}

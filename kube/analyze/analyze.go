@@ -3,9 +3,11 @@ package analyze
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
+	"k8s.io/klog/v2"
 
 	"github.com/kubertnetes/kubertnetes/kube"
 )
@@ -58,16 +60,31 @@ func Analyzers() []NamedAnalyzer {
 // Run runs every analyzer concurrently over the scope and returns the
 // findings redacted (by src's Redactor) and sorted. One analyzer failing
 // (RBAC, say) does not hide the others' findings: its error is returned
-// alongside.
+// alongside. Shared.Run is Run for many callers at once.
 func Run(ctx context.Context, src Source, s Scope) ([]kube.Finding, error) {
+	fs, err := analyzeAll(ctx, newSweep(src), s.Namespace)
+	return s.keep(fs), err
+}
+
+// analyzeAll runs every analyzer over namespace ns ("" for all) of sw and
+// returns all their findings, redacted and sorted.
+func analyzeAll(ctx context.Context, sw *sweep, ns string) ([]kube.Finding, error) {
 	as := Analyzers()
-	sw := newSweep(src) // each shared kind is listed once, for every analyzer
-	red := src.Redactor()
+	s := Scope{Namespace: ns}
+	red := sw.Redactor()
 	results := make([][]kube.Finding, len(as))
 	errs := make([]error, len(as))
 	var g errgroup.Group
 	for i, a := range as {
 		g.Go(func() error {
+			// Analyzers read hostile object fields: a panic in one is
+			// its error, not the end of the process.
+			defer func() {
+				if p := recover(); p != nil {
+					klog.Errorf("%s analyzer panicked: %v\n%s", a.Name, p, debug.Stack())
+					errs[i] = fmt.Errorf("%s analyzer: internal error (panic: %v)", a.Name, p)
+				}
+			}()
 			fs, err := a.Analyzer.Analyze(ctx, sw, s)
 			if err != nil {
 				errs[i] = fmt.Errorf("%s analyzer: %w", a.Name, err)
@@ -80,9 +97,7 @@ func Run(ctx context.Context, src Source, s Scope) ([]kube.Finding, error) {
 	var out []kube.Finding
 	for _, fs := range results {
 		for _, f := range fs {
-			if s.matches(f) {
-				out = append(out, red.Finding(f))
-			}
+			out = append(out, red.Finding(f))
 		}
 	}
 	kube.SortFindings(out)
@@ -96,6 +111,17 @@ func Run(ctx context.Context, src Source, s Scope) ([]kube.Finding, error) {
 		return out, fmt.Errorf("%s", strings.Join(msgs, "; "))
 	}
 	return out, nil
+}
+
+// keep returns the findings s.Names selects, in a slice of their own.
+func (s Scope) keep(fs []kube.Finding) []kube.Finding {
+	var out []kube.Finding
+	for _, f := range fs {
+		if s.matches(f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func (s Scope) matches(f kube.Finding) bool {

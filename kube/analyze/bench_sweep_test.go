@@ -41,7 +41,12 @@ const (
 // exhausted quota, an HPA without metrics, a deny-all NetworkPolicy). It
 // reports the wall time of one sweep (ms/sweep), the peak heap in use and
 // the peak memory the Go runtime holds (MB-peak, MB-sys) while sweeping,
-// and how long building the cluster took (s-setup).
+// and how long building the cluster took (s-setup). Then, in child
+// processes that only read the cluster (bench_rss_test.go), the peak RSS
+// and peak anonymous RSS (peak-RSS-MB-*, peak-anon-MB-*) of: the binary
+// idle, three sweeps, and benchInvestigations investigations analysing at
+// once, through Shared and (before it) a sweep per call; with
+// KUBERTNETES_BENCH_CLI naming a built binary, its `analyze -A` too.
 //
 // The pods are created directly, bound to their nodes: through Deployments
 // the controller-manager (20 requests/s) would take ~4 minutes to create
@@ -110,6 +115,8 @@ func BenchmarkAnalyzeCluster(b *testing.B) {
 	b.ReportMetric(float64(sys)/(1<<20), "MB-sys")
 	b.ReportMetric(float64(base)/(1<<20), "MB-base")
 	b.ReportMetric(setup.Seconds(), "s-setup")
+	reportChildRSS(b, namespaces, 2, "idle", "sweep", "sweep+GOMEMLIMIT=40MiB", "investigations-unshared", "investigations", "investigations+GOMEMLIMIT=48MiB")
+	reportCLIRSS(b, 2, "", "GOMEMLIMIT=40MiB")
 }
 
 // createBenchNodes registers fake nodes for kwok to run the pods on, and

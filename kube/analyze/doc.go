@@ -12,6 +12,13 @@
 //		fmt.Println(f.Severity, f.Object, f.Reason, f.Message)
 //	}
 //
+// Shared is Run for many callers at once (every investigation of a bot):
+// whole-cluster calls share one sweep while it runs and for a few seconds
+// after, and a namespace's analysis reads its part of that sweep's lists:
+//
+//	sh := analyze.NewShared(r, analyze.SharedOptions{})
+//	findings, err := sh.Run(ctx, analyze.Scope{})
+//
 // One analyzer failing (RBAC, say) does not hide the others' findings: its
 // error comes back alongside them. A finding may carry a Proposal, a
 // kube.Fix the evidence determines (a near-miss name, say); only kube/fixer

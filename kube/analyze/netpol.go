@@ -47,10 +47,9 @@ func (netpolAnalyzer) Analyze(ctx context.Context, src Source, s Scope) ([]kube.
 		}
 		byNS[p.Namespace].pols = append(byNS[p.Namespace].pols, p)
 	}
-	for _, p := range pods {
-		if o := byNS[p.Namespace]; o != nil && p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
-			o.pods = append(o.pods, p)
-		}
+	podsByNS := byNamespace(pods, namespaceOf[corev1.Pod])
+	for ns, o := range byNS {
+		o.pods = servingCandidates(podsByNS[ns])
 	}
 	for _, sv := range svcs {
 		if o := byNS[sv.Namespace]; o != nil {

@@ -45,10 +45,7 @@ func (serviceAnalyzer) Analyze(ctx context.Context, src Source, s Scope) ([]kube
 	if err != nil {
 		return nil, err
 	}
-	podsByNS := map[string][]corev1.Pod{}
-	for _, p := range servingCandidates(pods) {
-		podsByNS[p.Namespace] = append(podsByNS[p.Namespace], p)
-	}
+	podsByNS := byNamespace(servingCandidates(pods), namespaceOf[corev1.Pod])
 	slicesBySvc := map[string][]discoveryv1.EndpointSlice{}
 	for _, sl := range slices {
 		key := sl.Namespace + "/" + sl.Labels[discoveryv1.LabelServiceName]

@@ -17,10 +17,18 @@ import (
 // once per namespace and handed to each of them; the rest passes through
 // to the underlying Source. The lists are shared: analyzers read them and
 // never modify them.
+//
+// A sweep of one namespace may have a parent, a whole-cluster sweep over
+// the same Source (see Shared): then it reads the namespace's part of the
+// parent's lists (no second list; no copy when the namespace's objects
+// are contiguous, as the API server lists them). Where the parent could
+// not list a kind cluster-wide (RBAC bound to one namespace, say), the
+// namespace lists it itself, as a sweep of its own would.
 type sweep struct {
 	Source
-	mu    sync.Mutex
-	lists map[sweepKey]*sweepList
+	parent *sweep
+	mu     sync.Mutex
+	lists  map[sweepKey]*sweepList
 }
 
 type sweepKey struct{ what, namespace string }
@@ -47,68 +55,80 @@ func (s *sweep) list(what, ns string) *sweepList {
 	return l
 }
 
-// shared lists what (its key in the sweep) in ns once per sweep.
-func shared[T any](ctx context.Context, s *sweep, what, ns string, list func(context.Context, string) ([]T, error)) ([]T, error) {
+// shared lists what (its key in the sweep) in ns once per sweep, or
+// takes ns's part of the parent's list; namespace is an item's namespace.
+func shared[T any](ctx context.Context, s *sweep, what, ns string, list func(context.Context, string) ([]T, error), namespace func(*T) string) ([]T, error) {
 	l := s.list(what, ns)
-	l.once.Do(func() { l.items, l.err = list(ctx, ns) })
+	l.once.Do(func() {
+		if s.parent != nil && ns != "" {
+			// The parent's lists outlive this caller: its cancellation
+			// must not become their error.
+			all, err := shared(context.WithoutCancel(ctx), s.parent, what, "", list, namespace)
+			if err == nil {
+				l.items = inNamespace(all, ns, namespace)
+				return
+			}
+		}
+		l.items, l.err = list(ctx, ns)
+	})
 	items, _ := l.items.([]T)
 	return items, l.err
 }
 
 func (s *sweep) Pods(ctx context.Context, ns string) ([]corev1.Pod, error) {
-	return shared(ctx, s, "pods", ns, s.Source.Pods)
+	return shared(ctx, s, "pods", ns, s.Source.Pods, namespaceOf[corev1.Pod])
 }
 
 func (s *sweep) ReplicaSets(ctx context.Context, ns string) ([]appsv1.ReplicaSet, error) {
-	return shared(ctx, s, "replicasets", ns, s.Source.ReplicaSets)
+	return shared(ctx, s, "replicasets", ns, s.Source.ReplicaSets, namespaceOf[appsv1.ReplicaSet])
 }
 
 func (s *sweep) Deployments(ctx context.Context, ns string) ([]appsv1.Deployment, error) {
-	return shared(ctx, s, "deployments", ns, s.Source.Deployments)
+	return shared(ctx, s, "deployments", ns, s.Source.Deployments, namespaceOf[appsv1.Deployment])
 }
 
 func (s *sweep) StatefulSets(ctx context.Context, ns string) ([]appsv1.StatefulSet, error) {
-	return shared(ctx, s, "statefulsets", ns, s.Source.StatefulSets)
+	return shared(ctx, s, "statefulsets", ns, s.Source.StatefulSets, namespaceOf[appsv1.StatefulSet])
 }
 
 func (s *sweep) DaemonSets(ctx context.Context, ns string) ([]appsv1.DaemonSet, error) {
-	return shared(ctx, s, "daemonsets", ns, s.Source.DaemonSets)
+	return shared(ctx, s, "daemonsets", ns, s.Source.DaemonSets, namespaceOf[appsv1.DaemonSet])
 }
 
 func (s *sweep) Jobs(ctx context.Context, ns string) ([]batchv1.Job, error) {
-	return shared(ctx, s, "jobs", ns, s.Source.Jobs)
+	return shared(ctx, s, "jobs", ns, s.Source.Jobs, namespaceOf[batchv1.Job])
 }
 
 func (s *sweep) CronJobs(ctx context.Context, ns string) ([]batchv1.CronJob, error) {
-	return shared(ctx, s, "cronjobs", ns, s.Source.CronJobs)
+	return shared(ctx, s, "cronjobs", ns, s.Source.CronJobs, namespaceOf[batchv1.CronJob])
 }
 
 func (s *sweep) Services(ctx context.Context, ns string) ([]corev1.Service, error) {
-	return shared(ctx, s, "services", ns, s.Source.Services)
+	return shared(ctx, s, "services", ns, s.Source.Services, namespaceOf[corev1.Service])
 }
 
 func (s *sweep) ConfigMaps(ctx context.Context, ns string) ([]corev1.ConfigMap, error) {
-	return shared(ctx, s, "configmaps", ns, s.Source.ConfigMaps)
+	return shared(ctx, s, "configmaps", ns, s.Source.ConfigMaps, namespaceOf[corev1.ConfigMap])
 }
 
 func (s *sweep) SecretNames(ctx context.Context, ns string) ([]kube.ObjectRef, error) {
-	return shared(ctx, s, "secrets", ns, s.Source.SecretNames)
+	return shared(ctx, s, "secrets", ns, s.Source.SecretNames, func(r *kube.ObjectRef) string { return r.Namespace })
 }
 
 func (s *sweep) ResourceQuotas(ctx context.Context, ns string) ([]corev1.ResourceQuota, error) {
-	return shared(ctx, s, "resourcequotas", ns, s.Source.ResourceQuotas)
+	return shared(ctx, s, "resourcequotas", ns, s.Source.ResourceQuotas, namespaceOf[corev1.ResourceQuota])
 }
 
 func (s *sweep) HorizontalPodAutoscalers(ctx context.Context, ns string) ([]autoscalingv2.HorizontalPodAutoscaler, error) {
-	return shared(ctx, s, "horizontalpodautoscalers", ns, s.Source.HorizontalPodAutoscalers)
+	return shared(ctx, s, "horizontalpodautoscalers", ns, s.Source.HorizontalPodAutoscalers, namespaceOf[autoscalingv2.HorizontalPodAutoscaler])
 }
 
 func (s *sweep) NetworkPolicies(ctx context.Context, ns string) ([]networkingv1.NetworkPolicy, error) {
-	return shared(ctx, s, "networkpolicies", ns, s.Source.NetworkPolicies)
+	return shared(ctx, s, "networkpolicies", ns, s.Source.NetworkPolicies, namespaceOf[networkingv1.NetworkPolicy])
 }
 
 func (s *sweep) EventsWithReason(ctx context.Context, ns, reason string) ([]corev1.Event, error) {
 	return shared(ctx, s, "events reason="+reason, ns, func(ctx context.Context, ns string) ([]corev1.Event, error) {
 		return s.Source.EventsWithReason(ctx, ns, reason)
-	})
+	}, namespaceOf[corev1.Event])
 }
