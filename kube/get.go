@@ -32,6 +32,9 @@ const tableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/js
 // Get returns a list as a kubectl-style table (the server-side Table
 // format, printed by kubectl's own printer), or one object as redacted YAML.
 func (r *Reader) Get(ctx context.Context, req GetRequest) (string, error) {
+	if err := validRef(req.Namespace, req.Name); err != nil {
+		return "", err
+	}
 	m, err := r.mapping(req.Resource)
 	if err != nil {
 		return "", err

@@ -154,6 +154,15 @@ func TestInvalidNamesNeverReachTheServer(t *testing.T) {
 		{"rollout history of a NUL", func(ctx context.Context) (string, error) {
 			return r.RolloutHistory(ctx, "deployments", "shop\x00", "web", 0)
 		}, "not a valid namespace name"},
+		{"get tool with a NUL", func(ctx context.Context) (string, error) {
+			return r.Get(ctx, GetRequest{Resource: "pods", Namespace: "shop", Name: "web\x00x"})
+		}, "not a valid object name"},
+		{"get tool with a long name", func(ctx context.Context) (string, error) {
+			return r.Get(ctx, GetRequest{Resource: "pods", Namespace: "shop", Name: long})
+		}, "no more than 253 characters"},
+		{"get tool in a path namespace", func(ctx context.Context) (string, error) {
+			return r.Get(ctx, GetRequest{Resource: "pods", Namespace: "../../api"})
+		}, "not a valid namespace name"},
 		{"can-i in a path", func(ctx context.Context) (string, error) { return r.CanI(ctx, "get", "pods", "a/b") }, "not a valid namespace name"},
 	}
 	for _, tt := range tests {
