@@ -120,6 +120,8 @@ func (f Fix) Validate() error {
 			missing = append(missing, "manifest")
 		} else if !json.Valid(f.Manifest) {
 			return fmt.Errorf("fix: manifest is not valid JSON")
+		} else if !jsonObject(f.Manifest) {
+			return fmt.Errorf("fix: a manifest must be one JSON object such as {\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",…}, not %s", short(f.Manifest))
 		}
 	case "":
 		missing = append(missing, "operation")
@@ -176,8 +178,7 @@ func validPatch(op Operation, patch json.RawMessage) error {
 		return fmt.Errorf("fix: patch is not valid JSON")
 	}
 	if op != OpJSONPatch {
-		var doc map[string]any
-		if err := json.Unmarshal(patch, &doc); err != nil || doc == nil {
+		if !jsonObject(patch) {
 			return fmt.Errorf("fix: a %s must be a JSON object such as {\"spec\":{…}}, not %s", op, short(patch))
 		}
 		return nil
@@ -195,6 +196,12 @@ func validPatch(op Operation, patch json.RawMessage) error {
 		}
 	}
 	return nil
+}
+
+// jsonObject reports whether b is one JSON object (not null, an array or a scalar).
+func jsonObject(b []byte) bool {
+	var obj map[string]any
+	return json.Unmarshal(b, &obj) == nil && obj != nil
 }
 
 // short is the start of a document, for error messages.

@@ -3,75 +3,12 @@ package kube
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"k8s.io/client-go/rest"
 )
-
-// fakeAPI is an API server that answers discovery (core v1, apps/v1 and
-// metrics.k8s.io) and nothing else: every other request is recorded and,
-// when stall is set, never answered.
-type fakeAPI struct {
-	stall   bool
-	release chan struct{}
-	mu      sync.Mutex
-	paths   []string // requests other than discovery
-}
-
-var fakeDiscovery = map[string]string{
-	"/api":                         `{"kind":"APIVersions","versions":["v1"]}`,
-	"/apis":                        `{"kind":"APIGroupList","apiVersion":"v1","groups":[{"name":"apps","versions":[{"groupVersion":"apps/v1","version":"v1"}],"preferredVersion":{"groupVersion":"apps/v1","version":"v1"}},{"name":"metrics.k8s.io","versions":[{"groupVersion":"metrics.k8s.io/v1beta1","version":"v1beta1"}],"preferredVersion":{"groupVersion":"metrics.k8s.io/v1beta1","version":"v1beta1"}}]}`,
-	"/api/v1":                      `{"kind":"APIResourceList","groupVersion":"v1","resources":[{"name":"pods","singularName":"pod","namespaced":true,"kind":"Pod","verbs":["get","list"],"shortNames":["po"]},{"name":"events","singularName":"event","namespaced":true,"kind":"Event","verbs":["get","list"]}]}`,
-	"/apis/apps/v1":                `{"kind":"APIResourceList","groupVersion":"apps/v1","resources":[{"name":"deployments","singularName":"deployment","namespaced":true,"kind":"Deployment","verbs":["get","list"],"shortNames":["deploy"]}]}`,
-	"/apis/metrics.k8s.io/v1beta1": `{"kind":"APIResourceList","groupVersion":"metrics.k8s.io/v1beta1","resources":[{"name":"pods","singularName":"","namespaced":true,"kind":"PodMetrics","verbs":["get","list"]},{"name":"nodes","singularName":"","namespaced":false,"kind":"NodeMetrics","verbs":["get","list"]}]}`,
-}
-
-func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if body, ok := fakeDiscovery[r.URL.Path]; ok {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(body))
-		return
-	}
-	f.mu.Lock()
-	f.paths = append(f.paths, r.URL.RawPath+r.URL.Path)
-	f.mu.Unlock()
-	if f.stall {
-		select { // a stalled aggregated API: no answer, ever
-		case <-r.Context().Done():
-		case <-f.release:
-		}
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusNotFound)
-	_, _ = w.Write([]byte(`{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}`))
-}
-
-func (f *fakeAPI) requests() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.paths...)
-}
-
-// fakeReader serves a Reader from api; the config's own timeout is long,
-// so only a context can end a stalled request.
-func fakeReader(t *testing.T, api *fakeAPI) *Reader {
-	t.Helper()
-	api.release = make(chan struct{})
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(api.release) }) // runs first: no handler outlives the test
-	r, err := NewReader(&rest.Config{Host: srv.URL, Timeout: 10 * time.Minute}, ReaderOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // Describe, rollout history and the server version take the caller's
 // context even though kubectl's describers and viewers do not: a stalled

@@ -240,7 +240,10 @@ func manifest(p kube.Preview) (*unstructured.Unstructured, error) {
 		return nil, fmt.Errorf("fix: manifest must be one JSON object: %w", err)
 	}
 	gv, err := schema.ParseGroupVersion(obj.GetAPIVersion())
+	_, _, mdErr := unstructured.NestedMap(obj.Object, "metadata")
 	switch {
+	case mdErr != nil:
+		return nil, fmt.Errorf("fix: the manifest's metadata must be an object such as {\"name\":%q}", fix.Target.Name)
 	case err != nil || obj.GetAPIVersion() == "":
 		return nil, fmt.Errorf("fix: manifest needs a valid apiVersion (got %q)", obj.GetAPIVersion())
 	case obj.GetKind() != p.Kind || gv.Group != p.Group:
