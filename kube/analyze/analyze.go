@@ -81,8 +81,10 @@ func analyzeAll(ctx context.Context, sw *sweep, ns string) ([]kube.Finding, erro
 			// its error, not the end of the process.
 			defer func() {
 				if p := recover(); p != nil {
-					klog.Errorf("%s analyzer panicked: %v\n%s", a.Name, p, debug.Stack())
-					errs[i] = fmt.Errorf("%s analyzer: internal error (panic: %v)", a.Name, p)
+					// The panic's value may quote what the analyzer read.
+					what := red.Text(fmt.Sprint(p))
+					klog.Errorf("%s analyzer panicked: %s\n%s", a.Name, what, debug.Stack())
+					errs[i] = fmt.Errorf("%s analyzer: internal error (panic: %s)", a.Name, what)
 				}
 			}()
 			fs, err := a.Analyzer.Analyze(ctx, sw, s)
