@@ -65,7 +65,7 @@ func (w *Workflow) applyStep(ctx context.Context, log *zap.Logger, step kube.Pre
 	ctx, cancel := context.WithTimeout(ctx, w.r.ApplyTimeout)
 	defer cancel()
 	var a fixer.Applied
-	err := safe.Call(log, "apply "+step.Fix.Target.String(), func() error {
+	err := safe.CallRedacted(log, w.d.Redactor.Text, "apply "+step.Fix.Target.String(), func() error {
 		var err error
 		a, err = w.d.Fixer.Apply(ctx, step, as)
 		return err
@@ -110,7 +110,7 @@ func (w *Workflow) verify(ctx context.Context, log *zap.Logger, rec Record, user
 	base := Report{By: user, As: applied[0].As, At: applied[0].At, Applied: applied}
 	wctx, cancel := w.d.Watch(ctx)
 	var v fixer.Verification
-	err := safe.Call(log, "verify "+rec.ID, func() error {
+	err := safe.CallRedacted(log, w.d.Redactor.Text, "verify "+rec.ID, func() error {
 		var err error
 		v, err = w.verifyAll(wctx, applied)
 		return err

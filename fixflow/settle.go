@@ -109,7 +109,7 @@ func (w *Workflow) outcome(ctx context.Context, log *zap.Logger, checker Checker
 	ctx, cancel := context.WithTimeout(ctx, w.r.ApplyTimeout)
 	defer cancel()
 	o := fixer.OutcomeUnknown
-	err := safe.Call(log, "check "+step.Fix.Target.String(), func() error {
+	err := safe.CallRedacted(log, w.d.Redactor.Text, "check "+step.Fix.Target.String(), func() error {
 		var err error
 		o, err = checker.Outcome(ctx, step)
 		return err

@@ -48,3 +48,18 @@ func TestCall(t *testing.T) {
 		})
 	}
 }
+
+// A panic's value may quote what the work read: CallRedacted masks it in
+// the log and in the error, and keeps the stack.
+func TestCallRedactedMasksThePanicValue(t *testing.T) {
+	core, logs := observer.New(zap.ErrorLevel)
+	mask := func(s string) string { return strings.ReplaceAll(s, "hunter2", "[REDACTED]") }
+	err := CallRedacted(zap.New(core), mask, "tool get", func() error { panic("bad object: password=hunter2") })
+	if !errors.Is(err, ErrPanic) || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "[REDACTED]") {
+		t.Fatalf("err = %v, want a panic error with the value masked", err)
+	}
+	e := logs.All()
+	if len(e) != 1 || strings.Contains(e[0].ContextMap()["panic"].(string), "hunter2") || e[0].ContextMap()["stack"] == "" {
+		t.Fatalf("log = %+v, want one entry, masked, with its stack", e)
+	}
+}
