@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubertnetes/kubertnetes/internal/canary"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -43,12 +45,12 @@ const (
 	canaryArgNext      = "CANARYargTokenNext"
 )
 
-// formsConfigMap holds every secret form of kube.SecretForms as an
+// formsConfigMap holds every secret form of canary.Forms as an
 // embedded config file, under keys that say nothing.
 func formsConfigMap() string {
 	var b strings.Builder
 	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop-forms\ndata:\n")
-	for i, f := range kube.SecretForms() {
+	for i, f := range canary.Forms() {
 		v, _ := json.Marshal(f.Text)
 		fmt.Fprintf(&b, "  form-%02d: %s\n", i, v)
 	}
@@ -58,7 +60,7 @@ func formsConfigMap() string {
 // formLines are the secret forms as log lines.
 func formLines() []string {
 	var out []string
-	for _, f := range kube.SecretForms() {
+	for _, f := range canary.Forms() {
 		out = append(out, f.Text)
 	}
 	return out
@@ -251,7 +253,7 @@ func TestNothingSecretLeavesTheReader(t *testing.T) {
 
 	forbidden := []string{"CANARY", base64.StdEncoding.EncodeToString([]byte(canarySecretData)),
 		base64.StdEncoding.EncodeToString([]byte(canaryStringData)), localcluster.SimulatorAPIGroup}
-	for _, f := range kube.SecretForms() {
+	for _, f := range canary.Forms() {
 		forbidden = append(forbidden, f.Secrets...)
 	}
 	for what, out := range outputs {
