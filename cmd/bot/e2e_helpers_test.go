@@ -107,6 +107,7 @@ func loadDemo(t testing.TB) demoApp {
 		}
 		return false, nil
 	})
+	plane.WaitDeploymentsSettled(t, ns)
 	return d
 }
 

@@ -21,6 +21,47 @@ func (p *Plane) LoadDemo(t testing.TB, ns string) {
 	p.WaitPods(t, ns, "app=crashloop-app", 1, CrashLooping)
 	p.WaitPods(t, ns, "app=backend", 1, PodReady)
 	p.WaitPods(t, ns, "app=faulty-app", 1, PodReady)
+	p.WaitDeploymentsSettled(t, ns)
+}
+
+// WaitDeploymentsSettled waits until every Deployment's status in ns says
+// what its pods are: observed, updated, and as many ready replicas as it
+// has Ready pods. Until then the controller is about to write the status,
+// which moves the resourceVersion a fix is previewed against, and an
+// apply right after a preview would find the object changed.
+func (p *Plane) WaitDeploymentsSettled(t testing.TB, ns string) {
+	t.Helper()
+	cs := p.Clientset(t)
+	Eventually(t, 30*time.Second, "deployments in "+ns+" settled", func() (bool, error) {
+		deps, err := cs.AppsV1().Deployments(ns).List(t.Context(), metav1.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, d := range deps.Items {
+			st := d.Status
+			if st.ObservedGeneration < d.Generation || d.Spec.Replicas == nil || st.UpdatedReplicas != *d.Spec.Replicas || st.Replicas != *d.Spec.Replicas {
+				return false, nil
+			}
+			sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+			if err != nil {
+				return false, err
+			}
+			pods, err := cs.CoreV1().Pods(ns).List(t.Context(), metav1.ListOptions{LabelSelector: sel.String()})
+			if err != nil {
+				return false, err
+			}
+			ready := int32(0)
+			for i := range pods.Items {
+				if PodReady(&pods.Items[i]) {
+					ready++
+				}
+			}
+			if st.ReadyReplicas != ready || st.AvailableReplicas != ready {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
 }
 
 // WaitPods waits until exactly n pods match selector in ns and all satisfy
