@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/kubertnetes/kubertnetes/agent"
-	"github.com/kubertnetes/kubertnetes/store"
 	"github.com/kubertnetes/kubertnetes/internal/slacktest"
+	"github.com/kubertnetes/kubertnetes/store"
 )
 
 // texts are the text objects of a message's blocks, with their types.
