@@ -85,6 +85,29 @@ func (r *Reader) Pods(ctx context.Context, ns string) ([]corev1.Pod, error) {
 	return listPages(ctx, "pods", ns, typedPages(r.lists.CoreV1().Pods(ns).List, func(l *corev1.PodList) []corev1.Pod { return l.Items }))
 }
 
+// PodPages hands the pods in ns ("" for all) to page one list page at a
+// time, in the API server's order (grouped by namespace, by name within
+// one), so a caller need not hold them all; page's error stops the list.
+// An expired continue token is an error here: the caller has already
+// used the pages before it.
+func (r *Reader) PodPages(ctx context.Context, ns string, page func([]corev1.Pod) error) error {
+	next := typedPages(r.lists.CoreV1().Pods(ns).List, func(l *corev1.PodList) []corev1.Pod { return l.Items })
+	opts := metav1.ListOptions{Limit: listPageSize}
+	for {
+		items, cont, err := next(ctx, opts)
+		if err != nil {
+			return ReadError(err, "pods", ns, "")
+		}
+		if err := page(items); err != nil {
+			return err
+		}
+		if cont == "" {
+			return nil
+		}
+		opts.Continue = cont
+	}
+}
+
 // ReplicaSets lists the ReplicaSets in ns.
 func (r *Reader) ReplicaSets(ctx context.Context, ns string) ([]appsv1.ReplicaSet, error) {
 	return listPages(ctx, "replicasets", ns, typedPages(r.lists.AppsV1().ReplicaSets(ns).List, func(l *appsv1.ReplicaSetList) []appsv1.ReplicaSet { return l.Items }))

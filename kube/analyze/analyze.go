@@ -19,6 +19,10 @@ type Scope struct {
 	// Names, when set, keeps only findings whose object or owner name
 	// contains one of these (case-insensitive), e.g. "faulty-app".
 	Names []string
+	// ofCluster marks one namespace's part of a whole-cluster run: a
+	// cluster-scoped list it may not read is then an error, as it is for
+	// the whole cluster (see skipForbidden).
+	ofCluster bool
 }
 
 // Analyzer finds problems of one kind. It does the I/O and calls pure
@@ -43,7 +47,7 @@ func Analyzers() []NamedAnalyzer {
 		{Name: "service", Analyzer: serviceAnalyzer{}},
 		{Name: "ingress", Analyzer: ingressAnalyzer{}},
 		{Name: "pvc", Analyzer: pvcAnalyzer{}},
-		{Name: "node", Analyzer: nodeAnalyzer{}},
+		{Name: nodeAnalyzerName, Analyzer: nodeAnalyzer{}},
 		{Name: "replicaset", Analyzer: replicaSetAnalyzer{}},
 		{Name: "resource-quota", Analyzer: quotaAnalyzer{}},
 		{Name: "config-reference", Analyzer: configRefAnalyzer{}},
@@ -61,16 +65,37 @@ func Analyzers() []NamedAnalyzer {
 // findings redacted (by src's Redactor) and sorted. One analyzer failing
 // (RBAC, say) does not hide the others' findings: its error is returned
 // alongside. Shared.Run is Run for many callers at once.
+//
+// A whole-cluster Run over a PodPager holds one namespace's pods at a time
+// (see runByNamespace); its findings are the same.
 func Run(ctx context.Context, src Source, s Scope) ([]kube.Finding, error) {
-	fs, err := analyzeAll(ctx, newSweep(src), s.Namespace)
+	if pager, ok := src.(PodPager); ok && s.Namespace == "" {
+		if fs, err, ok := runByNamespace(ctx, src, pager); ok {
+			return s.keep(fs), err
+		}
+	}
+	fs, err := analyzeAll(ctx, newSweep(src), s.Namespace, nil)
 	return s.keep(fs), err
 }
 
-// analyzeAll runs every analyzer over namespace ns ("" for all) of sw and
-// returns all their findings, redacted and sorted.
-func analyzeAll(ctx context.Context, sw *sweep, ns string) ([]kube.Finding, error) {
-	as := Analyzers()
-	s := Scope{Namespace: ns}
+// nodeAnalyzerName is the analyzer a whole-cluster run by namespace runs
+// once, over the whole cluster.
+const nodeAnalyzerName = "node"
+
+// analyzeAll runs every analyzer keep accepts (nil: all) over namespace ns
+// ("" for all) of sw and returns all their findings, redacted and sorted.
+func analyzeAll(ctx context.Context, sw *sweep, ns string, keep func(NamedAnalyzer) bool) ([]kube.Finding, error) {
+	return analyzeScope(ctx, sw, Scope{Namespace: ns}, keep)
+}
+
+// analyzeScope is analyzeAll over a Scope whose Names are ignored.
+func analyzeScope(ctx context.Context, sw *sweep, s Scope, keep func(NamedAnalyzer) bool) ([]kube.Finding, error) {
+	var as []NamedAnalyzer
+	for _, a := range Analyzers() {
+		if keep == nil || keep(a) {
+			as = append(as, a)
+		}
+	}
 	red := sw.Redactor()
 	results := make([][]kube.Finding, len(as))
 	errs := make([]error, len(as))

@@ -113,9 +113,10 @@ func ingressSecretNames(ctx context.Context, src Source, ns string, ings []netwo
 // skipForbidden reports whether err refuses a cluster-scoped list during
 // a namespace's analysis. An identity bound to one namespace may not read
 // cluster-scoped kinds; that is no error of the analysis: the checks that
-// need the list are skipped. Analyzing the whole cluster, it is an error.
+// need the list are skipped. Analyzing the whole cluster (or a namespace
+// as part of it), it is an error.
 func skipForbidden(err error, s Scope) bool {
-	return s.Namespace != "" && apierrors.IsForbidden(err)
+	return s.Namespace != "" && !s.ofCluster && apierrors.IsForbidden(err)
 }
 
 // ingressBackend is one place an Ingress sends traffic to a Service.

@@ -94,7 +94,7 @@ func (sh *Shared) Run(ctx context.Context, s Scope) ([]kube.Finding, error) {
 	ch := sh.calls.DoChan(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sh.timeout)
 		defer cancel()
-		return analyzeAll(ctx, sw, s.Namespace)
+		return analyzeAll(ctx, sw, s.Namespace, nil)
 	})
 	select {
 	case <-ctx.Done():
@@ -134,7 +134,7 @@ func (sh *Shared) clusterSweep(ctx context.Context) *clusterSweep {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sh.timeout)
 		defer cancel()
-		fs, err := analyzeAll(ctx, c.lists, "")
+		fs, err := analyzeAll(ctx, c.lists, "", nil)
 		sh.mu.Lock()
 		c.findings, c.err, c.over, c.finished = fs, err, true, sh.now()
 		sh.mu.Unlock()

@@ -2,13 +2,16 @@ package analyze
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	storagev1 "k8s.io/api/storage/v1"
 
 	"github.com/kubertnetes/kubertnetes/kube"
 )
@@ -60,6 +63,10 @@ func (s *sweep) list(what, ns string) *sweepList {
 func shared[T any](ctx context.Context, s *sweep, what, ns string, list func(context.Context, string) ([]T, error), namespace func(*T) string) ([]T, error) {
 	l := s.list(what, ns)
 	l.once.Do(func() {
+		if s.parent != nil && ns == "" {
+			l.items, l.err = shared(context.WithoutCancel(ctx), s.parent, what, "", list, namespace)
+			return
+		}
 		if s.parent != nil && ns != "" {
 			// The parent's lists outlive this caller: its cancellation
 			// must not become their error.
@@ -73,6 +80,62 @@ func shared[T any](ctx context.Context, s *sweep, what, ns string, list func(con
 	})
 	items, _ := l.items.([]T)
 	return items, l.err
+}
+
+// child is a sweep of namespace ns ("" for the whole cluster) over s's
+// lists, whose pods are pods: the part of a paged pod list being analysed.
+func (s *sweep) child(ns string, pods []corev1.Pod) *sweep {
+	c := newSweep(s.Source)
+	c.parent = s
+	l := c.list("pods", ns)
+	l.once.Do(func() { l.items = pods })
+	return c
+}
+
+// namespaces are the namespaces that hold objects of a kind the analyzers
+// read, from s's cluster-wide lists (what a list cannot tell is left out:
+// its analyzers report the error where they run).
+func (s *sweep) namespaces(ctx context.Context) []string {
+	seen := map[string]bool{}
+	add := func(ns []string) {
+		for _, n := range ns {
+			seen[n] = true
+		}
+	}
+	add(namespacesIn(s.Services(ctx, "")))
+	add(namespacesIn(s.Deployments(ctx, "")))
+	add(namespacesIn(s.StatefulSets(ctx, "")))
+	add(namespacesIn(s.DaemonSets(ctx, "")))
+	add(namespacesIn(s.ReplicaSets(ctx, "")))
+	add(namespacesIn(s.Jobs(ctx, "")))
+	add(namespacesIn(s.CronJobs(ctx, "")))
+	add(namespacesIn(s.ConfigMaps(ctx, "")))
+	add(namespacesIn(s.PersistentVolumeClaims(ctx, "")))
+	add(namespacesIn(s.ResourceQuotas(ctx, "")))
+	add(namespacesIn(s.HorizontalPodAutoscalers(ctx, "")))
+	add(namespacesIn(s.Ingresses(ctx, "")))
+	add(namespacesIn(s.NetworkPolicies(ctx, "")))
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// namespacesIn lists the namespaces of items; none when the list failed.
+func namespacesIn[T any, PT interface {
+	*T
+	GetNamespace() string
+}](items []T, err error) []string {
+	if err != nil {
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for i := range items {
+		out = append(out, PT(&items[i]).GetNamespace())
+	}
+	return out
 }
 
 func (s *sweep) Pods(ctx context.Context, ns string) ([]corev1.Pod, error) {
@@ -105,6 +168,32 @@ func (s *sweep) CronJobs(ctx context.Context, ns string) ([]batchv1.CronJob, err
 
 func (s *sweep) Services(ctx context.Context, ns string) ([]corev1.Service, error) {
 	return shared(ctx, s, "services", ns, s.Source.Services, namespaceOf[corev1.Service])
+}
+
+func (s *sweep) PersistentVolumeClaims(ctx context.Context, ns string) ([]corev1.PersistentVolumeClaim, error) {
+	return shared(ctx, s, "persistentvolumeclaims", ns, s.Source.PersistentVolumeClaims, namespaceOf[corev1.PersistentVolumeClaim])
+}
+
+func (s *sweep) Ingresses(ctx context.Context, ns string) ([]networkingv1.Ingress, error) {
+	return shared(ctx, s, "ingresses", ns, s.Source.Ingresses, namespaceOf[networkingv1.Ingress])
+}
+
+func (s *sweep) EndpointSlices(ctx context.Context, ns string) ([]discoveryv1.EndpointSlice, error) {
+	return shared(ctx, s, "endpointslices", ns, s.Source.EndpointSlices, namespaceOf[discoveryv1.EndpointSlice])
+}
+
+// IngressClasses and StorageClasses are cluster-scoped: listed once per
+// sweep, and a namespace's sweep reads its parent's.
+func (s *sweep) IngressClasses(ctx context.Context) ([]networkingv1.IngressClass, error) {
+	return shared(ctx, s, "ingressclasses", "", func(ctx context.Context, _ string) ([]networkingv1.IngressClass, error) {
+		return s.Source.IngressClasses(ctx)
+	}, nil)
+}
+
+func (s *sweep) StorageClasses(ctx context.Context) ([]storagev1.StorageClass, error) {
+	return shared(ctx, s, "storageclasses", "", func(ctx context.Context, _ string) ([]storagev1.StorageClass, error) {
+		return s.Source.StorageClasses(ctx)
+	}, nil)
 }
 
 func (s *sweep) ConfigMaps(ctx context.Context, ns string) ([]corev1.ConfigMap, error) {

@@ -8,7 +8,9 @@
 package analyzetest
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -75,6 +77,26 @@ func list[T any](ctx context.Context, s *Source, what, ns string, items []T, nam
 		}
 	}
 	return out, nil
+}
+
+// PodPages serves the pods in pages of two, grouped by namespace and
+// sorted by name as the API server lists them (Objects may interleave
+// them). It counts as one list of pods.
+func (s *Source) PodPages(ctx context.Context, ns string, page func([]corev1.Pod) error) error {
+	pods, err := s.Pods(ctx, ns)
+	if err != nil {
+		return err
+	}
+	pods = slices.Clone(pods)
+	slices.SortStableFunc(pods, func(a, b corev1.Pod) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	for i := 0; i < len(pods); i += 2 {
+		if err := page(pods[i:min(i+2, len(pods))]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Source) Pods(ctx context.Context, ns string) ([]corev1.Pod, error) {
