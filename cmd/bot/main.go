@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -23,6 +24,9 @@ func main() {
 	// investigation; every other command treats it as "stop".
 	interrupt := make(chan os.Signal, 1)
 	signal.Notify(interrupt, os.Interrupt)
+	if limit := softMemoryLimit(os.Args[1:], os.Getenv); limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
 	err := run(ctx, os.Args[1:], os.Getenv, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, interrupt: interrupt})
 	stop()
 	os.Exit(exitCode(err, os.Stderr))

@@ -116,7 +116,7 @@ func BenchmarkAnalyzeCluster(b *testing.B) {
 	b.ReportMetric(float64(base)/(1<<20), "MB-base")
 	b.ReportMetric(setup.Seconds(), "s-setup")
 	reportChildRSS(b, namespaces, 2, "idle", "sweep", "sweep+GOMEMLIMIT=40MiB", "investigations-unshared", "investigations", "investigations+GOMEMLIMIT=48MiB")
-	reportCLIRSS(b, 2, "", "GOMEMLIMIT=40MiB")
+	reportCLIRSS(b, 2, "", "GOMEMLIMIT=off")
 }
 
 // createBenchNodes registers fake nodes for kwok to run the pods on, and

@@ -12,6 +12,11 @@
 //		fmt.Println(f.Severity, f.Object, f.Reason, f.Message)
 //	}
 //
+// A whole-cluster Run over a PodPager (a *kube.Reader is one) holds one
+// namespace's pods at a time: the pods arrive page by page, grouped by
+// namespace, and each namespace is analysed as soon as it is complete,
+// with the same findings as one sweep of everything.
+//
 // Shared is Run for many callers at once (every investigation of a bot):
 // whole-cluster calls share one sweep while it runs and for a few seconds
 // after, and a namespace's analysis reads its part of that sweep's lists:
