@@ -34,6 +34,7 @@ type delivery struct {
 	payload   json.RawMessage // for redelivery
 	retryable bool            // events_api from the server itself
 	deadline  time.Time       // ack deadline, once written
+	written   bool            // the write returned: the ack clock runs
 	// superseded: Slack expects no ack for it any more, because it was
 	// redelivered under a new envelope id or retried too often.
 	superseded bool
@@ -112,7 +113,31 @@ func (s *Server) trackLocked(d *delivery) {
 	s.order = append(s.order, d)
 }
 
-// markWritten stamps a written envelope and starts its ack clock.
+// stampSent records that an envelope is being written. It is called
+// before the write: the client may read it and ack before the write call
+// returns, and its ack latency is measured from here.
+func (s *Server) stampSent(f frame) {
+	if f.envelopeID == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d := s.deliveries[f.envelopeID]; d != nil && d.Sent.IsZero() {
+		d.Sent = time.Now()
+	}
+}
+
+// unstampSent undoes stampSent for a write that failed: the envelope is
+// queued again, as never sent.
+func (s *Server) unstampSent(f frame) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d := s.deliveries[f.envelopeID]; d != nil && !d.written && !d.Acked {
+		d.Sent = time.Time{}
+	}
+}
+
+// markWritten starts a written envelope's ack clock.
 func (s *Server) markWritten(f frame) {
 	if f.envelopeID == "" {
 		return
@@ -120,10 +145,10 @@ func (s *Server) markWritten(f frame) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := s.deliveries[f.envelopeID]
-	if d == nil || !d.Sent.IsZero() {
+	if d == nil || d.written {
 		return
 	}
-	d.Sent = time.Now()
+	d.written = true
 	if d.retryable && !d.Acked {
 		d.deadline = d.Sent.Add(s.cfg.ackTimeout)
 		s.awaiting = append(s.awaiting, d)

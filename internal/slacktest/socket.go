@@ -198,7 +198,9 @@ func (s *Server) flush(c *conn) bool {
 		}
 		for i, f := range frames {
 			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			s.stampSent(f)
 			if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
+				s.unstampSent(f)
 				s.mu.Lock()
 				s.requeueLocked(frames[i:])
 				s.mu.Unlock()

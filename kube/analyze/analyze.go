@@ -19,10 +19,6 @@ type Scope struct {
 	// Names, when set, keeps only findings whose object or owner name
 	// contains one of these (case-insensitive), e.g. "faulty-app".
 	Names []string
-	// ofCluster marks one namespace's part of a whole-cluster run: a
-	// cluster-scoped list it may not read is then an error, as it is for
-	// the whole cluster (see skipForbidden).
-	ofCluster bool
 }
 
 // Analyzer finds problems of one kind. It does the I/O and calls pure
@@ -85,11 +81,7 @@ const nodeAnalyzerName = "node"
 // analyzeAll runs every analyzer keep accepts (nil: all) over namespace ns
 // ("" for all) of sw and returns all their findings, redacted and sorted.
 func analyzeAll(ctx context.Context, sw *sweep, ns string, keep func(NamedAnalyzer) bool) ([]kube.Finding, error) {
-	return analyzeScope(ctx, sw, Scope{Namespace: ns}, keep)
-}
-
-// analyzeScope is analyzeAll over a Scope whose Names are ignored.
-func analyzeScope(ctx context.Context, sw *sweep, s Scope, keep func(NamedAnalyzer) bool) ([]kube.Finding, error) {
+	s := Scope{Namespace: ns}
 	var as []NamedAnalyzer
 	for _, a := range Analyzers() {
 		if keep == nil || keep(a) {

@@ -54,7 +54,9 @@ func runByNamespace(ctx context.Context, src Source, pager PodPager) (fs []kube.
 	)
 	analyzeNS := func(ns string, pods []corev1.Pod) {
 		done[ns] = true
-		f, err := analyzeScope(ctx, parent.child(ns, pods), Scope{Namespace: ns, ofCluster: true}, func(a NamedAnalyzer) bool { return a.Name != nodeAnalyzerName })
+		part := parent.child(ns, pods)
+		part.ofCluster = true
+		f, err := analyzeAll(ctx, part, ns, func(a NamedAnalyzer) bool { return a.Name != nodeAnalyzerName })
 		out = append(out, f...)
 		if err != nil {
 			msgs = appendNew(msgs, strings.Split(err.Error(), "; ")...)

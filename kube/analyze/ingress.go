@@ -53,7 +53,7 @@ func (ingressAnalyzer) Analyze(ctx context.Context, src Source, s Scope) ([]kube
 	}
 	classes, err := src.IngressClasses(ctx)
 	classesKnown := err == nil
-	if err != nil && !skipForbidden(err, s) {
+	if err != nil && !skipForbidden(src, err, s) {
 		return nil, err
 	}
 	secrets, secretsKnown, err := ingressSecretNames(ctx, src, s.Namespace, ings)
@@ -115,8 +115,11 @@ func ingressSecretNames(ctx context.Context, src Source, ns string, ings []netwo
 // cluster-scoped kinds; that is no error of the analysis: the checks that
 // need the list are skipped. Analyzing the whole cluster (or a namespace
 // as part of it), it is an error.
-func skipForbidden(err error, s Scope) bool {
-	return s.Namespace != "" && !s.ofCluster && apierrors.IsForbidden(err)
+func skipForbidden(src Source, err error, s Scope) bool {
+	if sw, ok := src.(*sweep); ok && sw.ofCluster {
+		return false
+	}
+	return s.Namespace != "" && apierrors.IsForbidden(err)
 }
 
 // ingressBackend is one place an Ingress sends traffic to a Service.

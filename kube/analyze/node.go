@@ -37,7 +37,7 @@ const (
 
 func (nodeAnalyzer) Analyze(ctx context.Context, src Source, s Scope) ([]kube.Finding, error) {
 	nodes, err := src.Nodes(ctx)
-	if skipForbidden(err, s) {
+	if skipForbidden(src, err, s) {
 		return nil, nil
 	}
 	if err != nil {

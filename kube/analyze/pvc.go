@@ -58,7 +58,7 @@ func (pvcAnalyzer) Analyze(ctx context.Context, src Source, s Scope) ([]kube.Fin
 	}
 	classes, err := src.StorageClasses(ctx)
 	classesKnown := err == nil
-	if err != nil && !skipForbidden(err, s) {
+	if err != nil && !skipForbidden(src, err, s) {
 		return nil, err
 	}
 	events, err := claimEvents(ctx, src, s.Namespace, pending)

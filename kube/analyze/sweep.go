@@ -30,8 +30,12 @@ import (
 type sweep struct {
 	Source
 	parent *sweep
-	mu     sync.Mutex
-	lists  map[sweepKey]*sweepList
+	// ofCluster marks one namespace's part of a whole-cluster run: a
+	// cluster-scoped list it may not read is then an error, as it is for
+	// the whole cluster (see skipForbidden).
+	ofCluster bool
+	mu        sync.Mutex
+	lists     map[sweepKey]*sweepList
 }
 
 type sweepKey struct{ what, namespace string }
