@@ -110,18 +110,6 @@ func ingressSecretNames(ctx context.Context, src Source, ns string, ings []netwo
 	return names, true, nil
 }
 
-// skipForbidden reports whether err refuses a cluster-scoped list during
-// a namespace's analysis. An identity bound to one namespace may not read
-// cluster-scoped kinds; that is no error of the analysis: the checks that
-// need the list are skipped. Analyzing the whole cluster (or a namespace
-// as part of it), it is an error.
-func skipForbidden(src Source, err error, s Scope) bool {
-	if sw, ok := src.(*sweep); ok && sw.ofCluster {
-		return false
-	}
-	return s.Namespace != "" && apierrors.IsForbidden(err)
-}
-
 // ingressBackend is one place an Ingress sends traffic to a Service.
 type ingressBackend struct {
 	where   string // "host shop.example.com path /api", "default backend"
