@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode"
 
-	"k8s.io/apimachinery/pkg/api/validation/path"
+	"k8s.io/apimachinery/pkg/api/validate/content"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -35,7 +35,7 @@ func validName(name string) error {
 	if name == "" || len(validation.IsDNS1123Subdomain(name)) == 0 {
 		return nil
 	}
-	errs := path.IsValidPathSegmentName(name)
+	errs := content.IsPathSegmentName(name)
 	if len(name) > validation.DNS1123SubdomainMaxLength {
 		errs = append(errs, fmt.Sprintf("must be no more than %d characters", validation.DNS1123SubdomainMaxLength))
 	}
