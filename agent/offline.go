@@ -25,14 +25,9 @@ var _ Brain = (*Offline)(nil)
 // NewOffline builds the analyzer-only brain. With a previewer, findings
 // whose evidence determines a fix (a near-miss Service name, say) come
 // with that fix as a proposal; previewer may be nil. Errors it shows pass
-// through src's redactor when src has one (a *kube.Reader does), else the
-// default one.
+// through src's redactor.
 func NewOffline(src analyze.Source, previewer Previewer) *Offline {
-	o := &Offline{analyses: analyze.NewShared(src, analyze.SharedOptions{}), preview: previewer}
-	if r, ok := src.(interface{ Redactor() kube.Redactor }); ok {
-		o.red = r.Redactor()
-	}
-	return o
+	return &Offline{analyses: analyze.NewShared(src, analyze.SharedOptions{}), preview: previewer, red: src.Redactor()}
 }
 
 // Name says which brain answers.

@@ -148,7 +148,8 @@ func renderFindingList(fs []kube.Finding) (string, []slack.Block) {
 	}
 	blocks := []slack.Block{section("*" + title + "*")}
 	shown := 0
-	for _, chunk := range chunks(strings.Join(lines, "\n"), maxSectionText) {
+	// The lines are escaped already: split them as they are.
+	for _, chunk := range splitInert(strings.Join(lines, "\n"), maxSectionText, func(s string) string { return s }) {
 		if len(blocks) == maxBlocks-1 {
 			break
 		}
@@ -159,28 +160,6 @@ func renderFindingList(fs []kube.Finding) (string, []slack.Block) {
 		blocks = append(blocks, contextText(fmt.Sprintf("… and more: ask me about a namespace or an object to narrow it down (%d findings in all).", len(lines))))
 	}
 	return trim(title+": "+strings.Join(lines, "; "), maxText), blocks
-}
-
-// chunks splits s at line breaks into pieces of at most n runes.
-func chunks(s string, n int) []string {
-	var out []string
-	var cur strings.Builder
-	for _, line := range strings.SplitAfter(s, "\n") {
-		if cur.Len() > 0 && len([]rune(cur.String()))+len([]rune(line)) > n {
-			out = append(out, cur.String())
-			cur.Reset()
-		}
-		for len([]rune(line)) > n {
-			r := []rune(line)
-			out = append(out, string(r[:n]))
-			line = string(r[n:])
-		}
-		cur.WriteString(line)
-	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
-	}
-	return out
 }
 
 func short(s string) string {

@@ -111,7 +111,8 @@ func NewReader(cfg *rest.Config, opts ReaderOptions) (*Reader, error) {
 }
 
 // WithClientDefaults copies cfg with a user agent, a request timeout
-// (ClientTimeout, unless cfg sets one) and a client-side rate limit sized
+// (ClientTimeout, unless cfg sets one: a kubeconfig's or an in-cluster
+// config, which client-go leaves without) and a client-side rate limit sized
 // for investigations: client-go's default (5 QPS, burst 10) throttled a
 // single question to ~1 s once a few analyzer sweeps had run.
 func WithClientDefaults(cfg *rest.Config, agent string) *rest.Config {

@@ -7,8 +7,6 @@ import (
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-
-	"github.com/kubertnetes/kubertnetes/kube"
 )
 
 // cluster is the cluster kubertnetes talks to.
@@ -32,7 +30,6 @@ func loadCluster(cfg Config) (cluster, error) {
 			if cfg.KubeContext != "" {
 				name = cfg.KubeContext
 			}
-			rc.Timeout = kube.ClientTimeout
 			return cluster{config: rc, context: name}, nil
 		}
 	}
@@ -66,9 +63,6 @@ func inClusterConfig(cfg Config) (*rest.Config, error) {
 		Host:            "https://" + net.JoinHostPort(cfg.KubernetesServiceHost, cfg.KubernetesServicePort),
 		BearerToken:     string(token),
 		BearerTokenFile: serviceAccountToken,
-		// As on the kubeconfig path: no request waits for ever on a
-		// stalled API server (client-go's InClusterConfig sets none).
-		Timeout: kube.ClientTimeout,
 	}
 	if _, err := os.Stat(serviceAccountCA); err == nil {
 		rc.TLSClientConfig.CAFile = serviceAccountCA
